@@ -375,15 +375,39 @@ pub fn compile(raw: RawKb, diags: &mut Diagnostics) -> Option<Kb> {
     for m in &raw.messages {
         messages.extend(m.value.messages.clone());
     }
-    let mut translations = BTreeMap::new();
+    // A language may be split over several files; an entry field translated twice is an error.
+    let mut translations: BTreeMap<String, TranslationFile> = BTreeMap::new();
     for t in &raw.translations {
-        if translations.insert(t.value.lang.clone(), t.value.clone()).is_some() {
-            ctx.diags.push(Diagnostic::error(
-                "duplicate-id",
-                t.pos.clone(),
-                format!("a second translation for language `{}`", t.value.lang),
-            ));
+        let Some(merged) = translations.get_mut(&t.value.lang) else {
+            translations.insert(t.value.lang.clone(), t.value.clone());
+            continue;
+        };
+        for (id, fields) in &t.value.entries {
+            let target = merged.entries.entry(id.clone()).or_default();
+            for (field, text) in fields {
+                if field == "fp" {
+                    let fp = target.entry("fp".to_string()).or_insert_with(|| serde_json::json!({}));
+                    if let (Some(into), Some(from)) = (fp.as_object_mut(), text.as_object()) {
+                        into.extend(from.clone());
+                    }
+                    continue;
+                }
+                if target.contains_key(field) {
+                    let pos = ctx.pos(t.file, &format!("/entries/{}/{}", id, field));
+                    let msg = format!("`{}.{}` is already translated to `{}` in another file", id, field, t.value.lang);
+                    ctx.diags.push(Diagnostic::error("duplicate-translation", pos, msg));
+                    continue;
+                }
+                target.insert(field.clone(), text.clone());
+            }
         }
+        for (k, v) in &t.value.messages {
+            if merged.messages.insert(k.clone(), v.clone()).is_some() {
+                let msg = format!("message `{}` is already translated to `{}` in another file", k, t.value.lang);
+                ctx.diags.push(Diagnostic::error("duplicate-translation", t.pos.clone(), msg));
+            }
+        }
+        merged.messages_fp.extend(t.value.messages_fp.clone());
     }
     let index = std::mem::take(&mut ctx.index);
     let settings = settings?;
