@@ -2,12 +2,13 @@
 //! form is a stable contract (`schemas/report.schema.json`); the text and
 //! Markdown forms are rendered from the same value by `render.rs`.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub lang: String,
@@ -22,7 +23,7 @@ pub struct Report {
     pub trace: Option<Vec<TraceOut>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct MethodOut {
     pub id: String,
     pub title: String,
@@ -30,13 +31,13 @@ pub struct MethodOut {
     pub why: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct SourceOut {
     pub file: String,
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ReplyOut {
     pub code: Option<u16>,
     pub enhanced: Option<String>,
@@ -51,7 +52,7 @@ pub struct ReplyOut {
     pub source: Option<SourceOut>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EvidenceOut {
     /// `code`, `symptom` or `rule`.
     pub kind: String,
@@ -61,7 +62,7 @@ pub struct EvidenceOut {
     pub source: Option<SourceOut>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CauseOut {
     pub id: String,
     pub score: f64,
@@ -75,13 +76,13 @@ pub struct CauseOut {
     pub unconfirmed: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CommandOut {
     pub shell: String,
     pub run: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FixOut {
     pub id: String,
     pub rank: usize,
@@ -98,7 +99,7 @@ pub struct FixOut {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct QuestionOut {
     pub id: String,
     pub fact: String,
@@ -106,13 +107,28 @@ pub struct QuestionOut {
     pub answer_hint: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TraceOut {
     pub rule: String,
     /// `true`, `false` or `undecided`.
     pub outcome: String,
     pub missing: Vec<String>,
     pub error: Option<String>,
+}
+
+/// The JSON Schema of the report (committed as `schemas/report.schema.json`).
+pub fn report_schema_text() -> String {
+    let mut v = serde_json::to_value(schemars::schema_for!(Report)).expect("schema serializes");
+    if let Some(o) = v.as_object_mut() {
+        o.insert("$id".into(), Value::String("https://smtp-doctor.invalid/schemas/report.schema.json".into()));
+        o.insert(
+            "description".into(),
+            Value::String("smtp-doctor's JSON report (`diagnose --format json`). Stable contract: fields are only added.".into()),
+        );
+    }
+    let mut s = serde_json::to_string_pretty(&v).expect("schema serializes");
+    s.push('\n');
+    s
 }
 
 impl Report {

@@ -21,6 +21,15 @@ fn committed_schemas_match_the_raw_types() {
             }
         }
     }
+    let path = dir.join("report.schema.json");
+    let want = smtp_doctor_engine::report::report_schema_text();
+    if std::fs::read_to_string(&path).unwrap_or_default() != want {
+        if update {
+            std::fs::write(&path, &want).unwrap();
+        } else {
+            stale.push(path.display().to_string());
+        }
+    }
     assert!(
         stale.is_empty(),
         "schemas out of date (run `UPDATE_SCHEMAS=1 cargo test -p smtp-doctor-engine --test schemas`): {:?}",
