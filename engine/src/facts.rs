@@ -143,8 +143,12 @@ pub fn parse_assignment(arg: &str) -> Result<(String, Value), String> {
 /// Checks a facts tree against `schemas/facts.schema.json`. Each problem names the
 /// fact path; `origin` says which input it came from.
 pub fn validate(facts: &Facts, origin: &str) -> Vec<Diagnostic> {
-    let schema: Value = serde_json::from_str(crate::embedded::schema("facts").unwrap_or("{}")).expect("facts schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("facts schema compiles");
+    // Compiled once: every `--set` (and every fact of every KB example case) is checked.
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema: Value = serde_json::from_str(crate::embedded::schema("facts").unwrap_or("{}")).expect("facts schema is JSON");
+        jsonschema::validator_for(&schema).expect("facts schema compiles")
+    });
     validator
         .iter_errors(facts.as_value())
         .map(|e| {

@@ -88,12 +88,22 @@ impl InputBuilder {
     /// A `--set path=value` argument.
     pub fn set(&mut self, arg: &str) -> Result<(), Diagnostic> {
         let err = |m: String| Diagnostic::error("bad-set", SourcePos::file_only("--set"), m);
-        let (path, value) = facts::parse_assignment(arg).map_err(err)?;
+        let (path, mut value) = facts::parse_assignment(arg).map_err(err)?;
         let mut local = Facts::new();
         local.set(&path, value.clone()).map_err(err)?;
-        if let Some(d) = facts::validate(&local, "--set").into_iter().next() {
+        let mut problems = facts::validate(&local, "--set");
+        if !problems.is_empty() && !value.is_string() {
+            // `device.tls_max_version=1.2` reads as a number; the fact wants the text.
+            let raw = arg.split_once('=').map(|(_, r)| r.trim()).unwrap_or("");
+            let mut as_text = Facts::new();
+            as_text.set(&path, serde_json::Value::String(raw.to_string())).map_err(err)?;
+            if facts::validate(&as_text, "--set").is_empty() {
+                value = serde_json::Value::String(raw.to_string());
+                problems.clear();
+            }
+        }
+        if let Some(mut d) = problems.into_iter().next() {
             let declared = facts::declared_paths();
-            let mut d = d;
             if let Some(s) = did_you_mean(&path, declared.iter()) {
                 d = d.with_help(format!("did you mean `{}`?", s));
             }

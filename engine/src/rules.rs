@@ -15,6 +15,11 @@ use serde_json::Value;
 /// (besides Rhai's own operators and the string/array methods listed in `BUILTIN_METHODS`).
 pub const HELPERS: &[(&str, usize, &str)] = &[
     (
+        "any_outside",
+        2,
+        "any_outside(addresses, domain): some address in the list is outside domain (and its subdomains), ignoring case",
+    ),
+    (
         "any_starts_with",
         2,
         "any_starts_with(list, prefix): some string in the list starts with prefix",
@@ -87,6 +92,15 @@ pub fn build_engine() -> Engine {
         list.iter().any(|v| v.clone().into_string().is_ok_and(|s| s.starts_with(prefix)))
     });
     engine.register_fn("domain_of", |a: &str| domain_of(a));
+    engine.register_fn("any_outside", |list: Array, domain: &str| {
+        let d = domain.trim().trim_start_matches('@').to_lowercase();
+        list.iter().any(|v| {
+            v.clone().into_string().is_ok_and(|a| {
+                let ad = domain_of(&a);
+                !ad.is_empty() && ad != d && !ad.ends_with(&format!(".{}", d))
+            })
+        })
+    });
     engine.register_fn("same_domain", |a: &str, b: &str| {
         let (x, y) = (domain_of(a), domain_of(b));
         !x.is_empty() && x == y
@@ -272,11 +286,19 @@ pub fn evaluate(engine: &Engine, scope: &mut Scope, ast: &AST, reads: &[FactRead
             },
         },
         Err(e) => {
-            let missing: Vec<String> = reads
+            let mut missing: Vec<String> = reads
                 .iter()
                 .filter(|r| r.path.contains('.') && !facts.is_known(&r.path))
                 .map(|r| r.path.clone())
                 .collect();
+            // The property that stopped evaluation names the fact actually needed
+            // now; other unknown facts may never be reached (`a && b`), so asking
+            // about them would be noise.
+            if let rhai::EvalAltResult::ErrorPropertyNotFound(prop, _) = &*e {
+                if let Some(first) = missing.iter().find(|p| p.rsplit('.').next() == Some(prop.as_str())).cloned() {
+                    missing = vec![first];
+                }
+            }
             let is_missing = matches!(*e, rhai::EvalAltResult::ErrorPropertyNotFound(..));
             if is_missing || !missing.is_empty() {
                 Outcome::Undecided { missing, error: None }
@@ -316,6 +338,11 @@ mod tests {
             }
             o => panic!("{:?}", o),
         }
+        // Only the fact that stopped evaluation is asked for.
+        match run("device.server == \"x\" && device.from == \"y\"", &f) {
+            Outcome::Undecided { missing, .. } => assert_eq!(missing, vec!["device.server".to_string()]),
+            o => panic!("{:?}", o),
+        }
         // A decisive known part short-circuits an unknown one.
         assert_eq!(run("device.port == 25 && device.server == \"x\"", &f), Outcome::False);
         assert_eq!(run("\"device.port\" in known", &f), Outcome::True);
@@ -333,6 +360,10 @@ mod tests {
         );
         assert_eq!(run("same_domain(device.from, device.username)", &f), Outcome::True);
         assert_eq!(run("is_ip(\"10.1.2.3\") && !is_ip(device.server)", &f), Outcome::True);
+        f.set("log.rcpt_to", json!(["a@contoso.com", "b@sub.contoso.com"])).unwrap();
+        assert_eq!(run("any_outside(log.rcpt_to, \"contoso.com\")", &f), Outcome::False);
+        f.set("log.rcpt_to", json!(["a@contoso.com", "x@gmail.com"])).unwrap();
+        assert_eq!(run("any_outside(log.rcpt_to, domain_of(device.from))", &f), Outcome::True);
     }
 
     #[test]
