@@ -118,6 +118,14 @@ fn weak_context(before: &str) -> bool {
     t.ends_with([':', '>', ']', '\'', '"', '(', '|', ';', '-', '*', '=', '~']) && before.len() > t.len() || t.ends_with(['\'', '"', '('])
 }
 
+/// Before an enhanced code that has no reply code: the start of the text or a
+/// separator (`was: 5.7.57`, `Exception: 5.7.139`, `(535, b'5.7.3`), not a word
+/// (`version 5.7.3 of the firmware`).
+fn enhanced_context(before: &str) -> bool {
+    let t = before.trim_end();
+    t.is_empty() || t.ends_with([':', '\'', '"', '(', '=', '>', ']', '|', ';', '-', ','])
+}
+
 fn scan_line(line: &str, whole_is_reply: bool) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut idx = 0;
@@ -165,7 +173,11 @@ fn scan_line(line: &str, whole_is_reply: bool) -> Vec<Hit> {
         }
         // enhanced code alone, followed by text
         if let Ok((after, enh)) = enhanced_code(rest) {
-            if ends_token(after) && after.starts_with([' ', '\t']) && after.trim_start().starts_with(|c: char| c.is_alphabetic()) {
+            if ends_token(after)
+                && after.starts_with([' ', '\t'])
+                && after.trim_start().starts_with(|c: char| c.is_alphabetic())
+                && enhanced_context(before)
+            {
                 // Python's `(535, b'5.7.139 ...')`: take the code from just before.
                 let code = python_code_before(before);
                 hits.push(Hit {
@@ -193,7 +205,7 @@ fn python_code_before(before: &str) -> Option<u16> {
     let t = t.strip_suffix('b').unwrap_or(t).trim_end();
     let t = t.strip_suffix(',')?.trim_end();
     let (_, code) = preceded(char::<&str, nom::error::Error<&str>>('('), reply_code)
-        .parse(&t[t.len().checked_sub(4)?..])
+        .parse(t.get(t.len().checked_sub(4)?..)?)
         .ok()?;
     code.parse().ok()
 }
@@ -325,6 +337,50 @@ mod tests {
     fn no_false_hits_in_versions_and_ips() {
         assert!(find_replies("TLS 1.2.3 at 10.5.3.2 on 2024-01-01 version 5.7.3", false).is_empty());
         assert!(find_replies("processed 250 items", false).is_empty());
+    }
+
+    /// `(code, enhanced, nested)` of one reply.
+    type Found = (Option<u16>, Option<&'static str>, bool);
+
+    /// Replies as people paste them: the input and every reply expected in it.
+    const PASTED: &[(&str, &[Found])] = &[
+        ("Version 5.7.3 of the firmware is installed", &[]),
+        (
+            "The server response was: 5.7.57 Client not authenticated",
+            &[(None, Some("5.7.57"), false)],
+        ),
+        (
+            "MailKit.Net.Smtp.SmtpCommandException: 5.2.0 STOREDRV.Submission",
+            &[(None, Some("5.2.0"), false)],
+        ),
+        ("Message=5.2.0 STOREDRV.Submission.Exception", &[(None, Some("5.2.0"), false)]),
+        ("curl: (55) MAIL failed: 530", &[(Some(530), None, false)]),
+        ("<~* 535 5.7.3 Authentication unsuccessful", &[(Some(535), Some("5.7.3"), false)]),
+        (
+            "2024-01-01 10:00:00 550 5.1.8 Bad outbound sender",
+            &[(Some(550), Some("5.1.8"), false)],
+        ),
+        (
+            "Expected response code \"250\" but got code \"530\", with message \"530 5.7.57 Client not authenticated\"",
+            &[(Some(530), Some("5.7.57"), false)],
+        ),
+        ("é(535, b'5.7.3 Authentication unsuccessful')", &[(Some(535), Some("5.7.3"), false)]),
+        (
+            "5.7.57 Client not authenticated to send mail. Error: 535 5.7.3 Authentication unsuccessful",
+            &[(None, Some("5.7.57"), false), (Some(535), Some("5.7.3"), true)],
+        ),
+    ];
+
+    #[test]
+    fn replies_as_people_paste_them() {
+        for (input, want) in PASTED {
+            let got: Vec<(Option<u16>, Option<String>, bool)> = find_replies(input, false)
+                .into_iter()
+                .map(|r| (r.code, r.enhanced, r.nested))
+                .collect();
+            let want: Vec<(Option<u16>, Option<String>, bool)> = want.iter().map(|(c, e, n)| (*c, e.map(str::to_string), *n)).collect();
+            assert_eq!(got, want, "{}", input);
+        }
     }
 
     #[test]

@@ -1,0 +1,200 @@
+//! What applications print when sending fails, outside any transcript:
+//! exceptions (Java `...Exception: 535 ...`, Python `SMTPAuthenticationError:
+//! (535, b'...')`, MailKit `AuthenticationException: 535: ...`), nodemailer's
+//! logger remarks and `Invalid login:` errors with their error object,
+//! Swiftmailer/Symfony `Expected response code`, and the stderr lines of msmtp
+//! (`msmtp: server message: ...`) and ssmtp (`ssmtp: Authorization failed (...)`).
+//!
+//! These usually repeat a reply the transcript showed, so they are passed as
+//! echoes: they add a reply only when the transcript was not pasted, and they
+//! lend the stage their wording names.
+
+use super::conversation::Conversation;
+use super::detect::Format;
+use super::errors::kind_of;
+use crate::kb::raw::Stage;
+use crate::reply::{find_replies, Reply};
+
+/// A hint from msmtp's previous error line (it comes before `server message:`).
+#[derive(Debug, Default)]
+pub struct AppState {
+    msmtp_stage: Option<Stage>,
+}
+
+/// Exception and error-message prefixes and the stage each one names.
+const STAGED: [(&str, Option<Stage>); 24] = [
+    ("SslHandshakeException", None),
+    ("Failed to authenticate on SMTP server", Some(Stage::Auth)),
+    ("AuthenticationFailedException", Some(Stage::Auth)),
+    ("SMTPSenderFailedException", Some(Stage::MailFrom)),
+    ("SMTPAddressFailedException", Some(Stage::RcptTo)),
+    ("SMTPSendFailedException", None),
+    ("SMTPAuthenticationError", Some(Stage::Auth)),
+    ("SMTPSenderRefused", Some(Stage::MailFrom)),
+    ("SMTPRecipientsRefused", Some(Stage::RcptTo)),
+    ("SMTPDataError", None),
+    ("SMTPResponseException", None),
+    ("AuthenticationException", Some(Stage::Auth)),
+    ("AuthenticationInvalidCredentials", Some(Stage::Auth)),
+    ("ServiceNotAuthenticatedException", Some(Stage::MailFrom)),
+    ("SmtpCommandException", None),
+    ("Invalid login: ", Some(Stage::Auth)),
+    ("Mail command failed: ", Some(Stage::MailFrom)),
+    ("Recipient command failed: ", Some(Stage::RcptTo)),
+    ("all recipients were rejected: ", Some(Stage::RcptTo)),
+    ("Data command failed: ", Some(Stage::Data)),
+    ("Message failed: ", Some(Stage::EndOfData)),
+    ("Authenticator LOGIN returned", Some(Stage::Auth)),
+    ("Expected response code", None),
+    ("TransportException", None),
+];
+
+/// Replies in an error message, passed as echoes with the stage its wording names.
+fn echo(text: &str, stage: Option<Stage>, no: usize, c: &mut Conversation) -> bool {
+    let text = mailkit_code(text);
+    let replies = find_replies(&text, false);
+    let found = !replies.is_empty();
+    for r in replies {
+        let s = if r.nested && r.code == Some(535) {
+            Some(Stage::Auth)
+        } else {
+            stage
+        };
+        c.reply(Reply { line: no, ..r }, s, true);
+    }
+    found
+}
+
+/// MailKit writes `535: 5.7.139 text`; make it `535 5.7.139 text`.
+fn mailkit_code(text: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(i) = text.find(|ch: char| ch.is_ascii_digit()) {
+        let b = text.as_bytes();
+        if b.len() > i + 5 && b[i..i + 3].iter().all(u8::is_ascii_digit) && &b[i + 3..i + 5] == b": " && (i == 0 || b[i - 1] == b' ') {
+            return std::borrow::Cow::Owned(format!("{} {}", &text[..i + 3], &text[i + 5..]));
+        }
+    }
+    std::borrow::Cow::Borrowed(text)
+}
+
+/// Exceptions and error messages that name a stage.
+pub fn exception(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
+    let names: Vec<&str> = STAGED.iter().map(|(m, _)| *m).collect();
+    let (i, k) = super::lex::find_word_any(t, &names)?;
+    let (marker, stage) = STAGED[k];
+    let format = if t.contains("javax.mail") || t.contains("jakarta.mail") || t.contains("com.sun.mail") || t.contains("angus.mail") {
+        Format::Javamail
+    } else if t.contains("smtplib") || marker.starts_with("SMTP") && !marker.ends_with("Exception") {
+        Format::Smtplib
+    } else if t.contains("MailKit")
+        || marker.starts_with("Authentication")
+        || marker.starts_with("Service")
+        || marker.starts_with("SmtpCommand")
+    {
+        Format::Mailkit
+    } else if marker.contains("command failed")
+        || marker.starts_with("Invalid login")
+        || marker.contains("Message failed")
+        || marker.contains("recipients")
+    {
+        Format::Nodemailer
+    } else {
+        Format::Symfony
+    };
+    let rest = &t[i..];
+    if let Some(u) = t.split("with username \"").nth(1).and_then(|u| u.split('"').next()) {
+        c.auth_user(u);
+    }
+    if !echo(rest, stage, no, c) {
+        // `raise SMTPAuthenticationError(code, resp)` is source code, not a message.
+        let message = rest[marker.len()..].starts_with([':', ' ']) || marker.ends_with(' ');
+        match kind_of(t) {
+            Some(kind) => c.client_error(kind, t, no),
+            None if message => c.client_error("client-error", t, no),
+            None => {}
+        }
+    } else if stage == Some(Stage::Auth) {
+        c.auth_failed();
+    }
+    Some(format)
+}
+
+/// nodemailer's logger remarks and its error object's fields.
+pub fn nodemailer(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
+    if let Some(r) = t.strip_prefix("Connection established to ") {
+        let (h, p) = super::lex::host_port(r).unwrap_or((r, None));
+        c.connect(Some(h), p, no, t);
+    } else if t.starts_with("Connection upgraded with STARTTLS") {
+        c.tls_started(None, no, t);
+    } else if let Some(r) = t.strip_prefix("User \"") {
+        let (user, what) = r.split_once('"')?;
+        c.auth_user(user);
+        if what.contains("failed") {
+            c.auth_failed();
+        } else if what.contains("authenticated") {
+            c.auth_succeeded();
+        }
+    } else if let Some(r) = t.strip_prefix("response: '") {
+        echo(r.trim_end_matches([',', '\'']), None, no, c);
+    } else if let Some(r) = t.strip_prefix("command: '") {
+        if let Some(s) = super::stage_of_command_name(r.trim_end_matches([',', '\'']).split(' ').next().unwrap_or("")) {
+            c.last_reply_stage(s);
+        }
+    } else if t.starts_with("code: 'E") || t.starts_with("responseCode: ") || t.starts_with("permanent: ") {
+    } else if let Some(r) = t.strip_prefix("Send Error: ") {
+        if !echo(r, None, no, c) {
+            c.client_error(kind_of(r).unwrap_or("client-error"), t, no);
+        }
+    } else {
+        return None;
+    }
+    Some(Format::Nodemailer)
+}
+
+/// `msmtp: ...` and `ssmtp: ...` / `sSMTP[pid]: ...` error lines.
+pub fn msmtp_ssmtp(t: &str, no: usize, c: &mut Conversation, st: &mut AppState) -> Option<Format> {
+    if let Some(m) = t.strip_prefix("msmtp: ") {
+        if let Some(r) = m.strip_prefix("server message: ") {
+            echo(r, st.msmtp_stage, no, c);
+        } else {
+            st.msmtp_stage = if m.starts_with("authentication failed") {
+                c.auth_failed();
+                Some(Stage::Auth)
+            } else if m.starts_with("envelope from address") {
+                Some(Stage::MailFrom)
+            } else if m.starts_with("recipient address") {
+                Some(Stage::RcptTo)
+            } else if m.starts_with("the server did not accept the mail") {
+                Some(Stage::EndOfData)
+            } else {
+                st.msmtp_stage
+            };
+            if let Some(k) = kind_of(m) {
+                c.client_error(k, t, no);
+            }
+        }
+        return Some(Format::Msmtp);
+    }
+    let m = t
+        .strip_prefix("ssmtp: ")
+        .or_else(|| super::lex::find(t, "sSMTP[").and_then(|i| t[i..].split_once("]: ").map(|x| x.1)))?;
+    let stage = if m.starts_with("Authorization failed") || m.starts_with("Server didn't") {
+        c.auth_failed();
+        Some(Stage::Auth)
+    } else if m.starts_with("RCPT TO:") {
+        Some(Stage::RcptTo)
+    } else {
+        None
+    };
+    if let Some(r) = m.strip_prefix("Cannot open ") {
+        let (h, p) = super::lex::host_port(r).unwrap_or((r, None));
+        c.connect(Some(h), p, no, m);
+        c.client_error("connect-failed", t, no);
+    } else if m.starts_with("Sent mail for ") {
+        c.facts.data_accepted = Some(true);
+    } else if !echo(m, stage, no, c) {
+        if let Some(k) = kind_of(m) {
+            c.client_error(k, t, no);
+        }
+    }
+    Some(Format::Ssmtp)
+}

@@ -1,0 +1,339 @@
+//! Small lexers every format shares: the outer prefixes loggers put before a
+//! line (timestamps, syslog headers, `[tags]`, log levels, `##[error]`), Python
+//! `repr` strings, base64, e-mail addresses and `host:port` pairs.
+//!
+//! All of them work on borrowed slices and return `None` rather than guess, so
+//! a line that does not fit is simply left to the next parser.
+
+/// `hay.find(needle)`, but cheap when the needle is absent (the usual case):
+/// `contains` has a fast path that `find` lacks.
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    if hay.contains(needle) {
+        hay.find(needle)
+    } else {
+        None
+    }
+}
+
+/// The leftmost of `needles` that starts a word in `hay` (a word starts after
+/// a byte that is not ASCII alphanumeric): `(byte offset, needle index)`. One
+/// pass, no searcher built per needle.
+pub fn find_word_any(hay: &str, needles: &[&str]) -> Option<(usize, usize)> {
+    let b = hay.as_bytes();
+    let (i, k) = find_any(hay, needles)?;
+    if i == 0 || !b[i - 1].is_ascii_alphanumeric() {
+        return Some((i, k));
+    }
+    // The first hit was inside a word: look again after it.
+    let next = hay[i + 1..].find(|c: char| !c.is_ascii_alphanumeric())? + i + 1;
+    find_word_any(&hay[next..], needles).map(|(j, k)| (j + next, k))
+}
+
+/// The leftmost of `needles` anywhere in `hay`: `(byte offset, needle index)`;
+/// at one offset the first needle in the list wins. One pass, no searcher built
+/// per needle (meant for needles that start with an uncommon byte).
+pub fn find_any(hay: &str, needles: &[&str]) -> Option<(usize, usize)> {
+    // First bytes as a bit set: most bytes are rejected by one test.
+    let mut first = [0u64; 4];
+    for n in needles {
+        let c = n.as_bytes()[0];
+        first[(c >> 6) as usize] |= 1 << (c & 63);
+    }
+    let b = hay.as_bytes();
+    (0..b.len()).find_map(|i| {
+        let c = b[i];
+        if first[(c >> 6) as usize] & (1 << (c & 63)) == 0 {
+            return None;
+        }
+        needles.iter().position(|n| b[i..].starts_with(n.as_bytes())).map(|k| (i, k))
+    })
+}
+
+/// Removes the prefixes loggers put before a message: ISO or syslog
+/// timestamps, `host prog[pid]:`, `[...]` tags, log levels, `##[error]`.
+/// Returns the message (the whole line when nothing is recognised).
+pub fn strip_outer_prefix(line: &str) -> &str {
+    let mut s = line;
+    for _ in 0..6 {
+        let before = s.len();
+        s = s.trim_start_matches([' ', '\t']);
+        if let Some(r) = s.strip_prefix("##[error]").or_else(|| s.strip_prefix("##[warning]")) {
+            s = r;
+        }
+        if let Some(r) = skip_iso_timestamp(s) {
+            s = r;
+        } else if let Some(r) = skip_syslog_timestamp(s) {
+            s = r;
+        } else if let Some(r) = skip_clock(s) {
+            s = r;
+        } else if let Some(r) = skip_bracket(s) {
+            s = r;
+        } else if let Some(r) = skip_level(s) {
+            s = r;
+        }
+        if s.len() == before {
+            break;
+        }
+    }
+    s.trim_start_matches([' ', '\t', ':'])
+}
+
+fn digits_at(s: &[u8], at: usize, n: usize) -> bool {
+    s.len() >= at + n && s[at..at + n].iter().all(u8::is_ascii_digit)
+}
+
+/// `2026-11-29 15:54:38`, `2026-11-29T15:54:38.123Z`, `2026/11/29 10:15:00,123`, `16/03/01 20:39:28`.
+fn skip_iso_timestamp(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let date_len = if digits_at(b, 0, 4) && matches!(b.get(4), Some(b'-' | b'/')) && digits_at(b, 5, 2) && digits_at(b, 8, 2) {
+        10
+    } else if digits_at(b, 0, 2) && matches!(b.get(2), Some(b'/' | b'-' | b'.')) && digits_at(b, 3, 2) && digits_at(b, 6, 2) {
+        8
+    } else {
+        return None;
+    };
+    let mut rest = &s[date_len..];
+    if let Some(r) = rest.strip_prefix(['T', ' ']) {
+        rest = skip_clock(r).unwrap_or(r);
+    }
+    Some(rest.strip_prefix(['Z', ',', ']', ':']).unwrap_or(rest))
+}
+
+/// `15:54:38`, `15:54:22.421665`, `19:37:31:628`, with an optional zone.
+fn skip_clock(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    if !(digits_at(b, 0, 2) && b.get(2) == Some(&b':') && digits_at(b, 3, 2)) {
+        return None;
+    }
+    let mut i = 5;
+    if b.get(5) == Some(&b':') && digits_at(b, 6, 2) {
+        i = 8;
+    }
+    if matches!(b.get(i), Some(b'.' | b',' | b':')) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    let mut rest = &s[i..];
+    rest = rest.strip_prefix('Z').unwrap_or(rest);
+    if let Some(r) = rest.strip_prefix(['+', '-']) {
+        if digits_at(r.as_bytes(), 0, 2) {
+            rest = r.trim_start_matches(|c: char| c.is_ascii_digit() || c == ':');
+        }
+    }
+    Some(rest)
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// `Nov 29 15:56:44 host prog[123]: ` (the host and tag are skipped too).
+fn skip_syslog_timestamp(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    if b.len() < 16 || b[3] != b' ' || !b[0].is_ascii_uppercase() || !MONTHS.iter().any(|m| s.starts_with(m)) {
+        return None;
+    }
+    let rest = s[4..].trim_start();
+    let day_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if day_len == 0 || day_len > 2 {
+        return None;
+    }
+    let rest = skip_clock(rest[day_len..].trim_start())?.trim_start();
+    Some(skip_syslog_tag(rest).unwrap_or(rest))
+}
+
+/// `host prog[pid]: ` or `host prog: ` after a syslog timestamp.
+fn skip_syslog_tag(s: &str) -> Option<&str> {
+    let (host, rest) = s.split_once(' ')?;
+    if host.is_empty() || host.contains(':') {
+        return None;
+    }
+    let (tag, rest) = rest.split_once(": ")?;
+    if tag.is_empty() || tag.contains(' ') {
+        return None;
+    }
+    Some(rest)
+}
+
+/// A leading `[...]` group up to 64 chars (`[2026-11-29 15:55:32]`, `[SMTP]`, `[tMMBza8FrUI]`).
+fn skip_bracket(s: &str) -> Option<&str> {
+    let r = s.strip_prefix('[')?;
+    let end = r.as_bytes().iter().take(64).position(|&b| b == b']')?;
+    let inner = &r[..end];
+    // `[<-]`/`[->]` are ssmtp's direction markers, not tags.
+    if inner == "<-" || inner == "->" {
+        return None;
+    }
+    Some(&r[end + 1..])
+}
+
+const LEVELS: [&str; 9] = ["DEBUG", "INFO", "WARN", "WARNING", "ERROR", "TRACE", "FATAL", "NOTICE", "ERR"];
+
+fn skip_level(s: &str) -> Option<&str> {
+    let word_len = s.bytes().take_while(u8::is_ascii_uppercase).count();
+    let word = &s[..word_len];
+    let rest = &s[word_len..];
+    if LEVELS.contains(&word) && (rest.starts_with([' ', ':', '\t']) || rest.is_empty()) {
+        Some(rest)
+    } else {
+        None
+    }
+}
+
+/// Undoes a Python `repr` of str or bytes: `b'250 OK\r\n'` -> `250 OK`.
+/// Returns `None` when `s` is not a quoted literal.
+pub fn python_unrepr(s: &str) -> Option<String> {
+    let s = s.trim();
+    let s = s.strip_prefix('b').unwrap_or(s);
+    let quote = s.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let body = s[1..].strip_suffix(quote).unwrap_or(&s[1..]);
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('x') => {
+                let hex: String = chars.by_ref().take(2).collect();
+                out.push(u8::from_str_radix(&hex, 16).map(char::from).unwrap_or('?'));
+            }
+            Some(o) => out.push(o),
+            None => out.push('\\'),
+        }
+    }
+    Some(out)
+}
+
+/// Standard base64 (padding optional). `None` when `s` is not base64.
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim().trim_end_matches('=');
+    if s.is_empty() || s.len() % 4 == 1 || s.len() > 4096 {
+        return None;
+    }
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for chunk in s.as_bytes().chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= val(c)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+/// Base64 that decodes to printable UTF-8 text (a login name, a prompt).
+pub fn base64_text(s: &str) -> Option<String> {
+    let bytes = base64_decode(s)?;
+    let text = String::from_utf8(bytes).ok()?;
+    (!text.is_empty() && text.chars().all(|c| !c.is_control() || c == '\0' || c == '\u{1}')).then_some(text)
+}
+
+/// Whether `s` looks like a base64 token (no spaces, base64 alphabet, length ≥ 4).
+pub fn looks_base64(s: &str) -> bool {
+    s.len() >= 4
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+}
+
+/// The address in `MAIL FROM:<a@b> SIZE=1` / `RCPT TO: a@b` (after the colon).
+pub fn envelope_address(cmd: &str) -> Option<&str> {
+    let (_, rest) = cmd.split_once(':')?;
+    let rest = rest.trim_start();
+    let addr = match rest.strip_prefix('<') {
+        Some(r) => &r[..r.find('>')?],
+        None => rest.split_whitespace().next()?,
+    };
+    Some(addr)
+}
+
+/// The domain of an address, lower-cased.
+pub fn domain_of(addr: &str) -> Option<String> {
+    addr.rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase())
+        .filter(|d| !d.is_empty())
+}
+
+/// `host:587`, `host port 587`, `[host]:587`, `('host', 587)`: host and port.
+pub fn host_port(s: &str) -> Option<(&str, Option<u16>)> {
+    let s = s.trim().trim_matches(|c| matches!(c, '(' | ')' | '\'' | '"' | '.' | ','));
+    if let Some((h, p)) = s.rsplit_once(':') {
+        let port: String = p.chars().take_while(char::is_ascii_digit).collect();
+        let h = h.trim_matches(['[', ']']);
+        if !port.is_empty() && is_host(h) {
+            return Some((h, port.parse().ok()));
+        }
+    }
+    let host = s.split([' ', ',', '\'', '"']).next()?.trim_matches(['[', ']']);
+    is_host(host).then_some((host, None))
+}
+
+/// A plausible host name or IP literal.
+pub fn is_host(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() < 254
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':'))
+        && h.contains(['.', ':'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outer_prefixes() {
+        for (line, want) in [
+            ("2026-11-29 15:54:38\tCLIENT -> SERVER: EHLO vm", "CLIENT -> SERVER: EHLO vm"),
+            ("[2026-11-29 15:55:32] DEBUG [tMMBza8FrUI] C: STARTTLS", "C: STARTTLS"),
+            ("Nov 29 15:56:44 vm postfix/smtp[21047]: E2: to=<a@b>", "E2: to=<a@b>"),
+            ("15:54:22.421665 send: 'x'", "send: 'x'"),
+            ("19:37:31:628\t15:54:22.421665 send: 'x'", "send: 'x'"),
+            ("##[error]Exception calling", "Exception calling"),
+            ("2024-01-01T10:00:00Z S: 220 x", "S: 220 x"),
+            ("[<-] 220 x", "[<-] 220 x"),
+            ("535 5.7.3 x", "535 5.7.3 x"),
+            (
+                "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: x",
+                "#[dcs_nas(27)]16/03/01 20:39:28 SMTPC: x",
+            ),
+        ] {
+            assert_eq!(strip_outer_prefix(line), want, "{}", line);
+        }
+    }
+
+    #[test]
+    fn python_and_base64() {
+        assert_eq!(python_unrepr(r"b'250 OK\r\n'").as_deref(), Some("250 OK\r\n"));
+        assert_eq!(python_unrepr(r#""it's\x41""#).as_deref(), Some("it'sA"));
+        assert_eq!(base64_text("c2Nhbm5lckBjb250b3NvLmNvbQ==").as_deref(), Some("scanner@contoso.com"));
+        assert_eq!(base64_text("VXNlcm5hbWU6").as_deref(), Some("Username:"));
+        assert!(base64_text("********").is_none());
+        assert!(base64_decode("a").is_none());
+    }
+
+    #[test]
+    fn addresses_and_hosts() {
+        assert_eq!(envelope_address("MAIL FROM:<a@b.com> SIZE=10"), Some("a@b.com"));
+        assert_eq!(envelope_address("rcpt TO: x@y.org"), Some("x@y.org"));
+        assert_eq!(domain_of("A@Contoso.COM"), Some("contoso.com".into()));
+        assert_eq!(host_port("smtp.office365.com:587"), Some(("smtp.office365.com", Some(587))));
+        assert_eq!(host_port("127.0.0.1:2587..."), Some(("127.0.0.1", Some(2587))));
+        assert_eq!(host_port("('smtp.office365.com', 587)"), Some(("smtp.office365.com", None)));
+    }
+}

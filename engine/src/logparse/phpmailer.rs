@@ -1,0 +1,213 @@
+//! PHPMailer's `SMTPDebug` output in every mode: echo (`date<TAB>SERVER ->
+//! CLIENT: ...` with continuation lines indented by spaces and a tab), html
+//! (`-&gt;`, `<br>`, and a multi-line reply glued into one line), error_log (no
+//! date), level 4 (`SMTP INBOUND:` copies, skipped), PHPMailer 5's `SMTP -> FROM
+//! SERVER:` and the error summaries (`SMTP ERROR: Password command failed: ...`,
+//! `,530,5.7.57SMTP server error: MAIL FROM command failed Detail: ...`).
+
+use super::conversation::{split_reply_line, Conversation};
+use super::detect::Format;
+use super::errors::kind_of;
+use crate::kb::raw::Stage;
+
+/// What the last PHPMailer message was, for its continuation lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum PhpState {
+    #[default]
+    None,
+    Server,
+    Error,
+    Other,
+}
+
+/// PHPMailer's markers; `parse` dispatches on the index (more specific ones first where one contains another).
+const MARKERS: [&str; 15] = [
+    "SERVER -> CLIENT: ",
+    "SERVER -&gt; CLIENT: ",
+    "CLIENT -> SERVER: ",
+    "CLIENT -&gt; SERVER: ",
+    "SMTP -> FROM SERVER:",
+    "SMTP ERROR: ",
+    "SMTP -> ERROR: ",
+    "SMTP Error: ",
+    "SMTP INBOUND: ",
+    "Connection: opening to ",
+    "Auth method selected: ",
+    "Connection: ",
+    "Auth method",
+    "The following From address failed: ",
+    "SMTP server error: ",
+];
+
+/// Continuation lines: 19 spaces, a tab, more spaces (echo mode).
+pub fn is_continuation(line: &str) -> bool {
+    line.starts_with("                   \t")
+}
+
+pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut PhpState) -> Option<Format> {
+    if is_continuation(line) && *st != PhpState::None {
+        let t = line.trim();
+        match *st {
+            PhpState::Server if split_reply_line(t).is_some() => c.server_line(t, no),
+            PhpState::Error => c.client_error_more(t),
+            _ => {}
+        }
+        return Some(Format::Phpmailer);
+    }
+    let t = line.trim_end().strip_suffix("<br>").unwrap_or(line.trim_end());
+    let body = super::lex::strip_outer_prefix(t);
+    // The usual lines open with their marker: no search needed.
+    if let Some(p) = body
+        .strip_prefix("SERVER -> CLIENT: ")
+        .or_else(|| body.strip_prefix("SERVER -&gt; CLIENT: "))
+    {
+        *st = PhpState::Server;
+        server_payload(p, no, c);
+        return Some(Format::Phpmailer);
+    }
+    if let Some(p) = body
+        .strip_prefix("CLIENT -> SERVER: ")
+        .or_else(|| body.strip_prefix("CLIENT -&gt; SERVER: "))
+    {
+        *st = PhpState::Other;
+        c.command(p.trim_end(), no);
+        return Some(Format::Phpmailer);
+    }
+    // One pass for every marker; the first one in the line decides.
+    let Some((i, k)) = super::lex::find_any(t, &MARKERS) else {
+        *st = PhpState::None;
+        return None;
+    };
+    let marker = MARKERS[k];
+    let after = &t[i + marker.len()..];
+    match k {
+        0 | 1 => {
+            *st = PhpState::Server;
+            server_payload(after, no, c);
+        }
+        2 | 3 => {
+            *st = PhpState::Other;
+            c.command(after.trim_end(), no);
+        }
+        4 => {
+            *st = PhpState::Server;
+            server_payload(after.trim_start(), no, c);
+        }
+        5 | 6 => {
+            *st = PhpState::Error;
+            let msg = &t[i..];
+            error_summary(after, msg, no, c);
+        }
+        7 => {
+            *st = PhpState::Error;
+            let msg = &t[i..];
+            c.client_error(kind_of(msg).unwrap_or("client-error"), msg, no);
+        }
+        9 => {
+            *st = PhpState::Other;
+            if let Some((h, p)) = super::lex::host_port(after.split(',').next().unwrap_or("")) {
+                c.connect(Some(h), p, no, &t[i..]);
+            }
+        }
+        10 => {
+            *st = PhpState::Other;
+            c.auth_mechanism(after);
+        }
+        13 => {
+            *st = PhpState::Other;
+            if let Some(a) = after.split_whitespace().next() {
+                c.mail_from(a);
+            }
+        }
+        14 => {
+            *st = PhpState::Other;
+            error_info(t, i, no, c);
+        }
+        _ => *st = PhpState::Other,
+    }
+    Some(Format::Phpmailer)
+}
+
+/// A server message; html mode glues `250-a250-b250 c` into one line.
+fn server_payload(payload: &str, no: usize, c: &mut Conversation) {
+    let Some((_, sep, _)) = split_reply_line(payload) else {
+        // TLS bytes after a failed handshake, or other junk: not a reply.
+        return;
+    };
+    if sep != '-' {
+        c.server_line(payload, no);
+        return;
+    }
+    let code_s = &payload[..3];
+    let mut rest = payload;
+    loop {
+        // The next segment starts where the same code follows again with `-` or ` `.
+        let next = rest[4..]
+            .match_indices(code_s)
+            .map(|(j, _)| j + 4)
+            .find(|&j| matches!(rest.as_bytes().get(j + 3), Some(b'-' | b' ')) || j + 3 == rest.len());
+        match next {
+            Some(j) => {
+                c.server_line(&rest[..j], no);
+                rest = &rest[j..];
+                if !rest[3..].starts_with('-') {
+                    c.server_line(rest, no);
+                    return;
+                }
+            }
+            None => {
+                c.server_line(rest, no);
+                return;
+            }
+        }
+    }
+}
+
+/// `Password command failed: 535 5.7.3 ...`: an echo of the reply, naming the command.
+fn error_summary(msg: &str, whole: &str, no: usize, c: &mut Conversation) {
+    if let Some((cmd, reply)) = msg
+        .split_once(" command failed: ")
+        .or_else(|| msg.split_once(" not accepted from server: "))
+    {
+        let stage = match cmd.trim() {
+            "EHLO" | "HELO" => Some(Stage::Ehlo),
+            "STARTTLS" => Some(Stage::Starttls),
+            "AUTH" | "User & Password" | "Username" | "Password" => Some(Stage::Auth),
+            "MAIL FROM" | "MAIL" => Some(Stage::MailFrom),
+            "RCPT TO" | "RCPT" => Some(Stage::RcptTo),
+            "DATA" => Some(Stage::Data),
+            "DATA END" => Some(Stage::EndOfData),
+            "QUIT" => Some(Stage::Quit),
+            _ => None,
+        };
+        for r in crate::reply::find_replies(reply, true).into_iter().filter(|r| !r.nested).take(1) {
+            let r = crate::reply::Reply { line: no, ..r };
+            c.reply(r, stage, true);
+        }
+        return;
+    }
+    if let Some(kind) = kind_of(msg) {
+        c.client_error(kind, whole, no);
+    }
+}
+
+/// `ErrorInfo` splits the code from the text: `...,530,5.7.57SMTP server error: MAIL FROM command failed Detail: text`.
+fn error_info(t: &str, i: usize, no: usize, c: &mut Conversation) {
+    let head = &t[..i];
+    let mut parts = head.rsplit(',');
+    let enh = parts.next().filter(|e| e.split('.').count() == 3).map(str::to_string);
+    let code = parts.next().and_then(|x| x.trim().parse::<u16>().ok());
+    let tail = &t[i + 19..];
+    let (cmd, detail) = tail.split_once(" Detail: ").unwrap_or((tail, ""));
+    let stage = super::stage_of_command_name(cmd.trim_end_matches(" command failed").trim());
+    if code.is_some() || enh.is_some() {
+        let r = crate::reply::Reply {
+            code,
+            enhanced: enh,
+            text: detail.trim().to_string(),
+            line: no,
+            nested: false,
+        };
+        c.reply(r, stage, true);
+    }
+}
