@@ -14,14 +14,32 @@ pub enum Format {
     Markdown,
 }
 
+/// What `--format` accepts. `sarif` and `github` only make sense for `kb lint`
+/// (findings with file positions), so they live here rather than in `Format`,
+/// which every other command matches on; `check_format` turns this into `Format`
+/// or refuses the two lint-only values with a clear error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Markdown,
+    /// SARIF 2.1.0 (kb lint only).
+    Sarif,
+    /// GitHub Actions workflow commands (kb lint only).
+    Github,
+}
+
 /// Options that work the same on every command.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Language of the output (en, it). Default: from LC_ALL / LC_MESSAGES / LANG.
     #[arg(long, global = true)]
     pub lang: Option<String>,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    /// Output format: text, json, markdown; `kb lint` also takes sarif and github.
+    #[arg(long = "format", value_name = "FORMAT", global = true, value_enum, default_value_t = FormatArg::Text)]
+    pub format_arg: FormatArg,
+    /// The format for commands other than `kb lint` (set from `--format` by `check_format`).
+    #[arg(skip = Format::Text)]
     pub format: Format,
     /// Load the knowledge base from this directory instead of the built-in copy.
     #[arg(long, global = true, env = "SMTP_DOCTOR_KB")]
@@ -65,6 +83,25 @@ impl From<smtp_doctor_engine::Diagnostic> for CliError {
 }
 
 impl GlobalArgs {
+    /// Sets `format` from `--format`; `lint_only_ok` says whether the command
+    /// (only `kb lint`) accepts sarif and github.
+    pub fn check_format(&mut self, lint_only_ok: bool) -> Result<(), CliError> {
+        self.format = match self.format_arg {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Sarif | FormatArg::Github if lint_only_ok => Format::Text,
+            FormatArg::Sarif | FormatArg::Github => {
+                let name = if self.format_arg == FormatArg::Sarif { "sarif" } else { "github" };
+                return Err(CliError::usage(format!(
+                    "--format {} is only for `smtp-doctor kb lint`; this command writes text, json or markdown",
+                    name
+                )));
+            }
+        };
+        Ok(())
+    }
+
     /// Loads the KB from `--kb` / `SMTP_DOCTOR_KB`, or the embedded copy.
     pub fn load_kb(&self) -> Result<(Kb, Diagnostics), CliError> {
         let source = match &self.kb {
