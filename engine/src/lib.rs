@@ -16,6 +16,7 @@ pub mod facts;
 pub mod i18n;
 pub mod inputs;
 pub mod kb;
+pub mod lint;
 pub mod logparse;
 pub mod placeholder;
 pub mod render;

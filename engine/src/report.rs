@@ -120,7 +120,10 @@ pub struct TraceOut {
 pub fn report_schema_text() -> String {
     let mut v = serde_json::to_value(schemars::schema_for!(Report)).expect("schema serializes");
     if let Some(o) = v.as_object_mut() {
-        o.insert("$id".into(), Value::String("https://smtp-doctor.invalid/schemas/report.schema.json".into()));
+        o.insert(
+            "$id".into(),
+            Value::String("https://smtp-doctor.invalid/schemas/report.schema.json".into()),
+        );
         o.insert(
             "description".into(),
             Value::String("smtp-doctor's JSON report (`diagnose --format json`). Stable contract: fields are only added.".into()),

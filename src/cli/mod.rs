@@ -6,6 +6,8 @@ mod common;
 mod diagnose;
 mod explain;
 mod kb;
+mod parse;
+mod probe;
 
 use clap::{Parser, Subcommand};
 pub use common::GlobalArgs;
@@ -29,6 +31,10 @@ pub enum Command {
     /// Work with the knowledge base.
     #[command(subcommand)]
     Kb(kb::KbCommand),
+    /// Show what was understood in a log: format, conversation, replies, facts (`--redact`: a masked copy).
+    Parse(parse::ParseArgs),
+    /// Test the Microsoft 365 endpoints, DNS (MX, SPF) and blocklists from this machine, step by step.
+    Probe(probe::ProbeArgs),
 }
 
 /// Runs the CLI and returns the exit status (0 nothing found / ok, 1 findings, 2 error).
@@ -37,7 +43,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let mut cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -45,10 +51,17 @@ where
             return code;
         }
     };
+    let lint_only_ok = matches!(&cli.command, Command::Kb(c) if c.accepts_lint_formats());
+    if let Err(e) = cli.global.check_format(lint_only_ok) {
+        e.print();
+        return e.exit;
+    }
     let result = match &cli.command {
         Command::Diagnose(a) => diagnose::run(&cli.global, a),
         Command::Explain(a) => explain::run(&cli.global, a),
         Command::Kb(c) => kb::run(&cli.global, c),
+        Command::Parse(a) => parse::run(&cli.global, a),
+        Command::Probe(a) => probe::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

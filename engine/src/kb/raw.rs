@@ -510,6 +510,40 @@ pub struct RawSettings {
     pub unconfirmed_weight_cap: f64,
     /// Bound on derive passes before giving up on a fixpoint.
     pub derive_max_passes: usize,
+    /// What the network probes (`smtp-doctor probe`) test by default and how they name what they find.
+    #[serde(default)]
+    pub probe: RawProbeSettings,
+}
+
+/// The probes' data: endpoints, host patterns, SPF includes and DNS blocklists.
+/// Host patterns are exact names or `*.suffix`, compared ignoring case.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProbeSettings {
+    /// Endpoints probed when none is given, as `host:port` (`smtp.office365.com:587`).
+    #[serde(default)]
+    pub default_endpoints: Vec<String>,
+    /// Port of the domain's MX host, probed by default when `--domain` is given (25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mx_port: Option<u16>,
+    /// Hosts of the client-submission endpoint (role `submission`).
+    #[serde(default)]
+    pub submission_hosts: Vec<String>,
+    /// Hosts of the opt-in legacy-TLS submission endpoint (role `legacy`).
+    #[serde(default)]
+    pub legacy_hosts: Vec<String>,
+    /// Exchange Online MX hosts (role `mx`; an MX record matching one is `probe.mx_is_exo`).
+    #[serde(default)]
+    pub exo_mx_hosts: Vec<String>,
+    /// SPF `include:` names that authorise Microsoft 365 (`spf.protection.outlook.com`).
+    #[serde(default)]
+    pub spf_includes: Vec<String>,
+    /// Most DNS-querying SPF terms an evaluation may need (RFC 7208: 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spf_max_lookups: Option<u32>,
+    /// DNS blocklist zones the public IP is looked up in (`zen.spamhaus.org`).
+    #[serde(default)]
+    pub dnsbl_zones: Vec<String>,
 }
 
 // ---------------------------------------------------------------- messages
