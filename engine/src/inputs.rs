@@ -128,6 +128,13 @@ impl InputBuilder {
         parsed.merge_into(&mut self.facts);
     }
 
+    /// A log read as a stream: memory stays bounded whatever the file's size.
+    pub fn log_reader(&mut self, reader: impl std::io::BufRead, file: &str) -> std::io::Result<()> {
+        let parsed = logparse::parse_reader(reader, file)?;
+        parsed.merge_into(&mut self.facts);
+        Ok(())
+    }
+
     /// A symptom the user reports, by id or by its short name.
     pub fn symptom(&mut self, kb: &Kb, name: &str) -> Result<(), Diagnostic> {
         let id = if name.starts_with("symptom.") {

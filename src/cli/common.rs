@@ -166,3 +166,22 @@ pub fn read_input(path: &str) -> Result<String, CliError> {
     };
     Ok(smtp_doctor_engine::logparse::decode(&bytes))
 }
+
+/// Opens an input for streaming (`-` is stdin), so a log of any size is read in
+/// bounded memory.
+pub fn open_input(path: &str) -> Result<Box<dyn std::io::BufRead>, CliError> {
+    if path == "-" {
+        return Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, std::io::stdin())));
+    }
+    let f = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {}", path, e)))?;
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f)))
+}
+
+/// How an input is named in evidence and errors.
+pub fn shown_name(path: &str) -> &str {
+    if path == "-" {
+        "<stdin>"
+    } else {
+        path
+    }
+}

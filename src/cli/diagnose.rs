@@ -2,7 +2,7 @@
 //! `--probe`, the network probes run first and their `probe.*` facts join the
 //! logs, settings and symptoms given.
 
-use super::common::{emit, read_input, to_json, use_color, CliError, Format, GlobalArgs};
+use super::common::{emit, open_input, read_input, shown_name, to_json, use_color, CliError, Format, GlobalArgs};
 use super::probe::ProbeArgs;
 use clap::Args;
 use smtp_doctor_engine::{diagnose, render, InputBuilder, Options};
@@ -102,8 +102,8 @@ pub fn run(g: &GlobalArgs, a: &DiagnoseArgs) -> Result<i32, CliError> {
         b.reply(r);
     }
     for f in &a.files {
-        let text = read_input(f)?;
-        b.log(&text, if f == "-" { "<stdin>" } else { f });
+        b.log_reader(open_input(f)?, shown_name(f))
+            .map_err(|e| CliError::usage(format!("{}: {}", shown_name(f), e)))?;
     }
     for s in &a.symptoms {
         b.symptom(&kb, s)?;

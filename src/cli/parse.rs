@@ -6,7 +6,7 @@
 //! Files are read as a stream (the parser keeps only the current conversation),
 //! so a log of any size works; `-` reads stdin.
 
-use super::common::{emit, to_json, CliError, Format, GlobalArgs};
+use super::common::{emit, open_input, shown_name, to_json, CliError, Format, GlobalArgs};
 use clap::Args;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -15,7 +15,6 @@ use smtp_doctor_engine::kb::raw::Stage;
 use smtp_doctor_engine::logparse::{self, Direction, ParsedLog, FORMATS};
 use smtp_doctor_engine::Kb;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 
 #[derive(Debug, Args)]
 pub struct ParseArgs {
@@ -31,27 +30,11 @@ pub struct ParseArgs {
     pub redact: bool,
 }
 
-fn open(path: &str) -> Result<Box<dyn BufRead>, CliError> {
-    if path == "-" {
-        return Ok(Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())));
-    }
-    let f = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {}", path, e)))?;
-    Ok(Box::new(BufReader::with_capacity(1 << 16, f)))
-}
-
-fn shown_name(path: &str) -> &str {
-    if path == "-" {
-        "<stdin>"
-    } else {
-        path
-    }
-}
-
 pub fn run(g: &GlobalArgs, a: &ParseArgs) -> Result<i32, CliError> {
     if a.redact {
         let mut out = std::io::stdout().lock();
         for f in &a.files {
-            match logparse::redact_reader(open(f)?, &mut out) {
+            match logparse::redact_reader(open_input(f)?, &mut out) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
                 Err(e) => return Err(CliError::usage(format!("{}: {}", f, e))),
@@ -76,7 +59,8 @@ pub fn run(g: &GlobalArgs, a: &ParseArgs) -> Result<i32, CliError> {
     };
     let mut logs = Vec::new();
     for f in &a.files {
-        let parsed = logparse::parse_reader_as(open(f)?, shown_name(f), forced).map_err(|e| CliError::usage(format!("{}: {}", f, e)))?;
+        let parsed =
+            logparse::parse_reader_as(open_input(f)?, shown_name(f), forced).map_err(|e| CliError::usage(format!("{}: {}", f, e)))?;
         logs.push(parsed);
     }
     let views: Vec<LogView> = logs.iter().map(|p| LogView::new(p, kb.as_ref())).collect();
