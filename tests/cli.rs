@@ -258,4 +258,14 @@ fn sample_log_in_readme_diagnoses() {
         .unwrap()
         .iter()
         .all(|x| x["source"]["file"].as_str().unwrap().ends_with("scan-to-email.log")));
+    // Without --set, the login name the log shows fills the commands.
+    let r = run(cmd().args(["diagnose", "--format", "json"]).arg(&sample));
+    let v = json(&r);
+    let cmds: Vec<&str> = v["fixes"][0]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["run"].as_str().unwrap())
+        .collect();
+    assert!(cmds.iter().any(|c| c.contains("-Identity scanner@contoso.com")), "{:?}", cmds);
 }

@@ -10,6 +10,23 @@ use crate::facts::{Facts, ROOTS};
 use crate::kb::raw::Shell;
 use serde_json::Value;
 
+/// Whether `s` is a dotted fact path such as `device.username`.
+pub fn is_fact_path(s: &str) -> bool {
+    s.split_once('.').is_some_and(|(root, rest)| {
+        ROOTS.contains(&root) && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    })
+}
+
+/// Fact paths a placeholder's fallback names (`{device.username|log.auth_user|<EmailAddress>}`).
+pub fn fallback_paths(fallback: &str) -> Vec<String> {
+    fallback
+        .split('|')
+        .map(str::trim)
+        .filter(|p| is_fact_path(p))
+        .map(str::to_string)
+        .collect()
+}
+
 /// A placeholder found in a text: (byte range, fact path, fallback).
 pub fn find(text: &str) -> Vec<(std::ops::Range<usize>, String, Option<String>)> {
     let mut out = Vec::new();
@@ -24,10 +41,7 @@ pub fn find(text: &str) -> Vec<(std::ops::Range<usize>, String, Option<String>)>
             Some((p, f)) => (p.trim(), Some(f.to_string())),
             None => (inner.trim(), None),
         };
-        let is_fact = path.split_once('.').is_some_and(|(root, rest)| {
-            ROOTS.contains(&root) && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        });
-        if is_fact {
+        if is_fact_path(path) {
             out.push((start..start + close + 1, path.to_string(), fallback));
         }
         i = start + 1;
@@ -75,12 +89,22 @@ fn fill_with(text: &str, facts: &Facts, shell: Option<Shell>) -> String {
     let mut last = 0;
     for (range, path, fallback) in find(text) {
         out.push_str(&text[last..range.start]);
-        match facts.get(&path).and_then(value_text) {
+        // `{a|b|<Shown>}`: the first known fact among the alternatives, else the literal.
+        let mut alternatives = vec![path.clone()];
+        let mut literal = None;
+        for part in fallback.as_deref().unwrap_or("").split('|').filter(|p| !p.is_empty()) {
+            if is_fact_path(part.trim()) {
+                alternatives.push(part.trim().to_string());
+            } else {
+                literal = Some(part.to_string());
+            }
+        }
+        match alternatives.iter().find_map(|p| facts.get(p).and_then(value_text)) {
             Some(v) => out.push_str(&match shell {
                 Some(sh) => quote(&v, sh),
                 None => v,
             }),
-            None => out.push_str(&fallback.unwrap_or_else(|| format!("<{}>", path))),
+            None => out.push_str(&literal.unwrap_or_else(|| format!("<{}>", path))),
         }
         last = range.end;
     }
@@ -102,6 +126,16 @@ mod tests {
             fill_command(cmd, &f, Shell::Powershell),
             "Set-CASMailbox -Identity scanner@contoso.com -SmtpClientAuthenticationDisabled $false; <SenderAddress> <device.server> { $_.Name }"
         );
+    }
+
+    #[test]
+    fn fallback_chain_takes_the_first_known_fact() {
+        let mut f = Facts::new();
+        f.set("log.auth_user", json!("scanner@contoso.com")).unwrap();
+        assert_eq!(fill("{device.username|log.auth_user|<EmailAddress>}", &f), "scanner@contoso.com");
+        assert_eq!(fill("{device.from|log.mail_from|<SenderAddress>}", &f), "<SenderAddress>");
+        f.set("device.username", json!("printer@contoso.com")).unwrap();
+        assert_eq!(fill("{device.username|log.auth_user|<EmailAddress>}", &f), "printer@contoso.com");
     }
 
     #[test]

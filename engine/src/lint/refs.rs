@@ -285,14 +285,17 @@ fn near_placeholders(text: &str) -> Vec<(usize, String)> {
 pub fn check_placeholders(raw: &RawKb, file: usize, pointer: &str, text: &str, owner: &str, facts: &FactCatalog, out: &mut Findings) {
     let f = &raw.files[file];
     let chars_before = |byte: usize| text[..byte].chars().count();
-    for (range, path, _) in crate::placeholder::find(text) {
-        if let Err(suggestion) = facts.check(&path) {
-            out.error(
-                "unknown-placeholder",
-                pos_in_value(f, pointer, text, chars_before(range.start)),
-                format!("placeholder `{{{}}}` in `{}` names no declared fact", path, owner),
-                unknown_fact_help(suggestion),
-            );
+    for (range, path, fallback) in crate::placeholder::find(text) {
+        let alternatives = fallback.as_deref().map(crate::placeholder::fallback_paths).unwrap_or_default();
+        for path in std::iter::once(path).chain(alternatives) {
+            if let Err(suggestion) = facts.check(&path) {
+                out.error(
+                    "unknown-placeholder",
+                    pos_in_value(f, pointer, text, chars_before(range.start)),
+                    format!("placeholder `{{{}}}` in `{}` names no declared fact", path, owner),
+                    unknown_fact_help(suggestion),
+                );
+            }
         }
     }
     for (start, inner) in near_placeholders(text) {
