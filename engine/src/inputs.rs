@@ -4,7 +4,7 @@
 
 use crate::diag::{Diagnostic, SourcePos};
 use crate::facts::{self, Facts};
-use crate::kb::compile::did_you_mean;
+use crate::suggest::did_you_mean;
 use crate::kb::Kb;
 use crate::logparse;
 use crate::reply;

@@ -23,6 +23,7 @@ pub mod render;
 pub mod reply;
 pub mod report;
 pub mod rules;
+pub mod suggest;
 pub mod yaml_pos;
 
 pub use diag::{Diagnostic, Diagnostics, Severity, SourcePos};

@@ -7,6 +7,7 @@ use super::model::*;
 use super::raw::*;
 use crate::diag::{Diagnostic, Diagnostics, SourcePos};
 use crate::rules;
+use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, HashMap};
 
 /// Loads and compiles a KB. `Err` carries the diagnostics when any is an error
@@ -108,33 +109,6 @@ impl Ctx<'_> {
             ));
         }
     }
-}
-
-/// The closest candidate by edit distance, if it is close enough to be a typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a String>) -> Option<String> {
-    let mut best: Option<(usize, &String)> = None;
-    for c in candidates {
-        let d = edit_distance(word, c);
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
-    }
-    best.filter(|(d, c)| *d <= 3.max(c.len() / 4)).map(|(_, c)| c.clone())
-}
-
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn compile_code(c: &Located<RawCode>, ctx: &mut Ctx) -> CodeClass {

@@ -14,7 +14,6 @@ pub mod output;
 pub mod refresh;
 mod refs;
 mod span;
-mod suggest;
 pub mod translations;
 
 pub use date::Day;

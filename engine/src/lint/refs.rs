@@ -8,7 +8,7 @@
 //! some derive rule sets (`probe` and `answers` are open by design).
 
 use super::span::{char_offset, pos_in_value};
-use super::suggest::did_you_mean;
+use crate::suggest::did_you_mean;
 use super::Findings;
 use crate::facts::{declared_paths, ROOTS};
 use crate::kb::load::{Located, RawKb};

@@ -8,7 +8,7 @@
 //! `messages_fp` for report messages). When the English changes, the fingerprint
 //! no longer matches; `kb i18n --refresh LANG` records the current ones after review.
 
-use super::suggest::did_you_mean;
+use crate::suggest::did_you_mean;
 use super::Findings;
 use crate::i18n::fingerprint;
 use crate::kb::load::RawKb;
