@@ -126,8 +126,10 @@ fn redact_keeps_the_log_but_not_the_secrets() {
 
 /// Secrets that appear in the fixtures: the dummy password, its base64, an
 /// AUTH PLAIN blob and an XOAUTH2 blob.
-const SECRETS: [&str; 4] = [
+const SECRETS: [&str; 6] = [
     "S3cret!",
+    "Correct-Horse-7",
+    "Q29ycmVjdC1Ib3JzZS03",
     "UzNjcmV0IQ==",
     "AHNjYW5uZXJAY29udG9zby5jb20AUzNjcmV0IQ==",
     "dXNlcj1zY2FubmVyQGNvbnRvc28uY29tAWF1dGg9QmVhcmVy",

@@ -58,7 +58,10 @@ fn fixtures() -> Vec<PathBuf> {
         for e in std::fs::read_dir(dir).expect("fixtures dir").flatten() {
             let p = e.path();
             if p.is_dir() {
-                walk(&p, out);
+                // `_pending/` holds real-client output the parser does not handle yet (no sidecar).
+                if !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('_')) {
+                    walk(&p, out);
+                }
             } else if !p.to_string_lossy().ends_with(".expect.yaml") {
                 out.push(p);
             }

@@ -98,6 +98,7 @@ pub async fn serve(io: Box<dyn Io>, sc: Arc<Scenario>, tls: tokio_rustls::TlsAcc
     let mut tls_up = sc.implicit_tls;
     let mut authed = false;
     let mut mail_from: Option<String> = None;
+    let mut rcpt_count = 0usize;
     while let Some(cmd) = line(&mut c).await {
         let upper = cmd.to_ascii_uppercase();
         let verb = upper.split_whitespace().next().unwrap_or("").to_string();
@@ -131,7 +132,7 @@ pub async fn serve(io: Box<dyn Io>, sc: Arc<Scenario>, tls: tokio_rustls::TlsAcc
                 let Ok(s) = tls.accept(c.into_inner()).await else { return };
                 c = BufReader::new(Box::new(s));
                 tls_up = true;
-                (authed, mail_from) = (false, None);
+                (authed, mail_from, rcpt_count) = (false, None, 0);
                 continue;
             }
             "AUTH" => match auth(&mut c, &sc, &arg, tls_up).await {
@@ -156,6 +157,7 @@ pub async fn serve(io: Box<dyn Io>, sc: Arc<Scenario>, tls: tokio_rustls::TlsAcc
                 };
                 if r.starts_with('2') {
                     mail_from = Some(from);
+                    rcpt_count = 0;
                 }
                 r
             }
@@ -163,12 +165,18 @@ pub async fn serve(io: Box<dyn Io>, sc: Arc<Scenario>, tls: tokio_rustls::TlsAcc
             "RCPT" => {
                 let to = address_in(&arg);
                 let external = !sc.accepted_domains.contains(&domain_of(&to));
-                match (sc.replies.get(&Stage::RcptTo), sc.replies.get(&Stage::RcptExternal)) {
+                let r = match (sc.replies.get(&Stage::RcptTo), sc.replies.get(&Stage::RcptExternal)) {
                     (Some(r), _) => r.clone(),
                     (None, Some(r)) if external => format!("{} {}", r, TAG),
                     _ => "250 2.1.5 Recipient OK".into(),
+                };
+                if r.starts_with('2') {
+                    rcpt_count += 1;
                 }
+                r
             }
+            // Exchange Online refuses DATA without an accepted sender and recipient.
+            "DATA" if mail_from.is_none() || rcpt_count == 0 => "503 5.5.1 Bad sequence of commands".into(),
             "DATA" => {
                 if reply(&mut c, "354 Start mail input; end with <CRLF>.<CRLF>").await.is_none() {
                     return;
@@ -188,6 +196,7 @@ pub async fn serve(io: Box<dyn Io>, sc: Arc<Scenario>, tls: tokio_rustls::TlsAcc
             }
             "RSET" => {
                 mail_from = None;
+                rcpt_count = 0;
                 "250 2.0.0 Resetting".into()
             }
             "NOOP" => "250 2.0.0 OK".into(),
@@ -213,8 +222,14 @@ async fn auth(c: &mut Conn, sc: &Scenario, arg: &str, tls_up: bool) -> Option<(b
     let decode = |s: &str| String::from_utf8_lossy(&B64.decode(s.trim()).unwrap_or_default()).into_owned();
     let (user, pass) = match mech.as_str() {
         "LOGIN" => {
-            reply(c, "334 VXNlcm5hbWU6").await?;
-            let user = decode(&line(c).await?);
+            // `AUTH LOGIN <base64 user>` carries the user name with the command (RFC 4954 initial response).
+            let user = match arg.split_whitespace().nth(1) {
+                Some(initial) => decode(initial),
+                None => {
+                    reply(c, "334 VXNlcm5hbWU6").await?;
+                    decode(&line(c).await?)
+                }
+            };
             reply(c, "334 UGFzc3dvcmQ6").await?;
             (user, decode(&line(c).await?))
         }
