@@ -4,10 +4,10 @@
 
 use crate::diag::{Diagnostic, SourcePos};
 use crate::facts::{self, Facts};
-use crate::suggest::did_you_mean;
 use crate::kb::Kb;
 use crate::logparse;
 use crate::reply;
+use crate::suggest::did_you_mean;
 use crate::yaml_pos::PositionIndex;
 use serde_json::{json, Value};
 
