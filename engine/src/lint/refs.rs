@@ -8,12 +8,12 @@
 //! some derive rule sets (`probe` and `answers` are open by design).
 
 use super::span::{char_offset, pos_in_value};
-use crate::suggest::did_you_mean;
 use super::Findings;
 use crate::facts::{declared_paths, ROOTS};
 use crate::kb::load::{Located, RawKb};
 use crate::kb::raw::{RawRule, RuleKind};
 use crate::rules::{self, BUILTIN_METHODS, HELPERS};
+use crate::suggest::did_you_mean;
 use rhai::{ASTNode, Expr, AST};
 use std::collections::BTreeSet;
 

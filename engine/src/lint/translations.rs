@@ -8,10 +8,10 @@
 //! `messages_fp` for report messages). When the English changes, the fingerprint
 //! no longer matches; `kb i18n --refresh LANG` records the current ones after review.
 
-use crate::suggest::did_you_mean;
 use super::Findings;
 use crate::i18n::fingerprint;
 use crate::kb::load::RawKb;
+use crate::suggest::did_you_mean;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
