@@ -19,7 +19,9 @@ PIN=""
 if command -v taskset >/dev/null; then PIN="taskset -c 0"; fi
 
 echo "== smtp-doctor parse_reader ($MB MB, one core)"
-$PIN ./target/release/examples/bench_parse "$MB" "$LOG"
+PARSE_OUT="$($PIN ./target/release/examples/bench_parse "$MB" "$LOG")"
+echo "$PARSE_OUT"
+PARSE_MBS="$(echo "$PARSE_OUT" | awk '/^throughput/ { print $2 }')"
 
 if command -v rg >/dev/null; then
     # A line holding a reply code (and maybe an enhanced code) after a non-digit.
@@ -29,7 +31,10 @@ if command -v rg >/dev/null; then
     $PIN rg -j1 -c "$PATTERN" "$LOG" | sed 's/^/matching lines  /'
     end=$(date +%s.%N)
     bytes=$(stat -c %s "$LOG")
-    awk -v b="$bytes" -v s="$start" -v e="$end" 'BEGIN { t = e - s; printf "time            %.3f s\nthroughput      %.0f MB/s\n", t, b / 1e6 / t }'
+    awk -v b="$bytes" -v s="$start" -v e="$end" -v p="$PARSE_MBS" 'BEGIN {
+        t = e - s; r = b / 1e6 / t
+        printf "time            %.3f s\nthroughput      %.0f MB/s\nparse / rg      %.2f\n", t, r, p / r
+    }'
 else
     echo "(ripgrep not installed: apt-get install -y ripgrep)"
 fi

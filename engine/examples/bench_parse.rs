@@ -5,6 +5,12 @@
 //! `cargo run --release -p smtp-doctor-engine --example bench_parse -- [MB] [FILE]`
 //! (default 300 MB, file in the temp dir; kept when named, so `rg` can read it
 //! too: scripts/bench-parse.sh does that). Prints MB/s and the peak memory.
+//!
+//! `... --example bench_parse -- --parse FILE` times an existing file instead.
+//! `... --example bench_parse -- --dump FILE OUT` parses an existing FILE in
+//! blocks of lines and writes everything each block gave to OUT: run it before
+//! and after a speed change and compare, so a faster parser that finds less
+//! shows up (the whole-file facts are bounded, so most of the file would not).
 
 use smtp_doctor_engine::logparse;
 use std::io::{BufReader, BufWriter, Write};
@@ -69,19 +75,63 @@ fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Blocks of this many lines are parsed on their own, so each block's facts
+/// fit under the facts' bounds.
+const DUMP_BLOCK: usize = 2000;
+
+fn dump(file: &Path, out: &Path) -> std::io::Result<()> {
+    let text = std::fs::read(file)?;
+    let mut w = BufWriter::new(std::fs::File::create(out)?);
+    for (k, block) in text
+        .split_inclusive(|&b| b == b'\n')
+        .collect::<Vec<_>>()
+        .chunks(DUMP_BLOCK)
+        .enumerate()
+    {
+        let bytes: Vec<u8> = block.concat();
+        let p = logparse::parse_reader(&bytes[..], "dump")?;
+        writeln!(w, "== block {}\n{:#?}", k, p)?;
+    }
+    let p = logparse::parse_reader(BufReader::new(std::fs::File::open(file)?), "dump")?;
+    writeln!(w, "== whole file\n{:#?}", p)?;
+    w.flush()
+}
+
 fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let mb: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(300);
-    let named = args.next().map(PathBuf::from);
-    let path = named.clone().unwrap_or_else(|| std::env::temp_dir().join("smtp-doctor-bench.log"));
-    let t = Instant::now();
-    let size = generate(&path, mb)?;
-    eprintln!(
-        "generated {} ({:.0} MB) in {:.1}s",
-        path.display(),
-        size as f64 / 1e6,
-        t.elapsed().as_secs_f64()
-    );
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (path, named, size) = match args.first().map(String::as_str) {
+        Some("--dump") => {
+            let [_, file, out] = &args[..] else {
+                eprintln!("usage: bench_parse --dump FILE OUT");
+                std::process::exit(2);
+            };
+            return dump(Path::new(file), Path::new(out));
+        }
+        // An existing file, as is: the same bytes before and after a change.
+        Some("--parse") => {
+            let Some(file) = args.get(1) else {
+                eprintln!("usage: bench_parse --parse FILE");
+                std::process::exit(2);
+            };
+            let path = PathBuf::from(file);
+            let size = std::fs::metadata(&path)?.len();
+            (path, true, size)
+        }
+        _ => {
+            let mb: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(300);
+            let named = args.get(1).map(PathBuf::from);
+            let path = named.clone().unwrap_or_else(|| std::env::temp_dir().join("smtp-doctor-bench.log"));
+            let t = Instant::now();
+            let size = generate(&path, mb)?;
+            eprintln!(
+                "generated {} ({:.0} MB) in {:.1}s",
+                path.display(),
+                size as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            );
+            (path, named.is_some(), size)
+        }
+    };
     let rss_before = peak_rss_kb().unwrap_or(0);
     let mut best = f64::MAX;
     let mut parsed = None;
@@ -102,7 +152,7 @@ fn main() -> std::io::Result<()> {
     if let Some(peak) = peak_rss_kb() {
         println!("peak RSS      {} MB (before parsing: {} MB)", peak / 1024, rss_before / 1024);
     }
-    if named.is_none() {
+    if !named {
         let _ = std::fs::remove_file(&path);
     }
     Ok(())

@@ -131,7 +131,8 @@ fn scan_line(line: &str, whole_is_reply: bool) -> Vec<Hit> {
     let mut idx = 0;
     let bytes = line.as_bytes();
     while idx < line.len() {
-        if !line.is_char_boundary(idx) || !bytes[idx].is_ascii_digit() {
+        // An ASCII digit is always a char boundary.
+        if !bytes[idx].is_ascii_digit() {
             idx += 1;
             continue;
         }
@@ -224,7 +225,10 @@ pub fn find_replies(input: &str, whole_is_reply: bool) -> Vec<Reply> {
     let mut out: Vec<Reply> = Vec::new();
     // Open multi-line reply: index into `out` and its code.
     let mut open: Option<(usize, Option<u16>)> = None;
-    for (n, raw_line) in input.split(['\n', '\r']).enumerate() {
+    // `input.split(['\n', '\r'])`, by a SIMD byte search rather than char decoding.
+    let (mut start, ends) = (0, memchr::memchr2_iter(b'\n', b'\r', input.as_bytes()).chain([input.len()]));
+    for (n, end) in ends.enumerate() {
+        let raw_line = &input[std::mem::replace(&mut start, end + 1)..end];
         let line_no = n + 1;
         let line = raw_line.trim_end();
         if line.is_empty() {

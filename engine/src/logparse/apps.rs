@@ -49,6 +49,19 @@ const STAGED: [(&str, Option<Stage>); 24] = [
     ("TransportException", None),
 ];
 
+/// The prefixes of `STAGED` alone, for the one-pass search.
+const STAGED_NAMES: [&str; STAGED.len()] = {
+    let mut names = [""; STAGED.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = STAGED[i].0;
+        i += 1;
+    }
+    names
+};
+
+static STAGED_SEARCH: super::lex::Needles = super::lex::Needles::new(&STAGED_NAMES);
+
 /// Replies in an error message, passed as echoes with the stage its wording names.
 fn echo(text: &str, stage: Option<Stage>, no: usize, c: &mut Conversation) -> bool {
     let text = mailkit_code(text);
@@ -78,8 +91,7 @@ fn mailkit_code(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Exceptions and error messages that name a stage.
 pub fn exception(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
-    let names: Vec<&str> = STAGED.iter().map(|(m, _)| *m).collect();
-    let (i, k) = super::lex::find_word_any(t, &names)?;
+    let (i, k) = STAGED_SEARCH.find_word(t)?;
     let (marker, stage) = STAGED[k];
     let format = if t.contains("javax.mail") || t.contains("jakarta.mail") || t.contains("com.sun.mail") || t.contains("angus.mail") {
         Format::Javamail
@@ -120,6 +132,10 @@ pub fn exception(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
 
 /// nodemailer's logger remarks and its error object's fields.
 pub fn nodemailer(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
+    // Every remark below starts with one of these bytes: most lines stop here.
+    if !matches!(t.as_bytes().first(), Some(b'C' | b'U' | b'r' | b'c' | b'p' | b'S')) {
+        return None;
+    }
     if let Some(r) = t.strip_prefix("Connection established to ") {
         let (h, p) = super::lex::host_port(r).unwrap_or((r, None));
         c.connect(Some(h), p, no, t);

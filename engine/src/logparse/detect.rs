@@ -142,7 +142,7 @@ impl Dispatcher {
     /// about SMTP, except .NET's, which names the failing command.
     /// It is not counted: it belongs to the exception above it.
     fn stack_frame(&mut self, line: &str, c: &mut Conversation) -> bool {
-        let t = line.trim_start_matches([' ', '\t']);
+        let t = &line[line.bytes().take_while(|b| *b == b' ' || *b == b'\t').count()..];
         if !(t.starts_with("at ") && t.len() < line.len() && t.ends_with(')')) || self.forced.is_some() {
             return false;
         }
@@ -209,9 +209,10 @@ impl Dispatcher {
     fn marked(&mut self, line: &str, whole: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         let t = whole.trim_end();
         // PHPMailer's markers usually open the message; elsewhere `markers` finds them.
-        let php_start = ["SERVER -", "CLIENT -", "SMTP ", "Connection: ", "Auth method"]
-            .iter()
-            .any(|p| t.starts_with(p));
+        let php_start = matches!(t.as_bytes()[0], b'S' | b'C' | b'A')
+            && ["SERVER -", "CLIENT -", "SMTP ", "Connection: ", "Auth method"]
+                .iter()
+                .any(|p| t.starts_with(p));
         if php_start {
             if let Some(f) = phpmailer::parse(line, no, c, &mut self.php) {
                 return Some(f);

@@ -43,12 +43,16 @@ pub fn smtpc(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
 
 /// Remarks devices and apps write around the dialogue.
 pub fn remark(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
-    if let Some(r) = t.strip_prefix("Connecting to ").or_else(|| t.strip_prefix("Connect to ")) {
+    // The remarks start with `C`, `T` or `S`; a vendor code may be anywhere.
+    let remark_start = matches!(t.as_bytes().first(), Some(b'C' | b'T' | b'S'));
+    if let Some(r) = remark_start
+        .then(|| t.strip_prefix("Connecting to ").or_else(|| t.strip_prefix("Connect to ")))
+        .flatten()
+    {
         let (h, p) = host_port(r.split_whitespace().next().unwrap_or(""))?;
         c.connect(Some(h), p, no, t);
-    } else if t.starts_with("TLS established")
-        || t.starts_with("TLS handshake completed")
-        || t.starts_with("SSL/TLS connection established")
+    } else if remark_start
+        && (t.starts_with("TLS established") || t.starts_with("TLS handshake completed") || t.starts_with("SSL/TLS connection established"))
     {
         let version = t.split(['(', ')', ' ']).find(|w| w.starts_with("TLSv") || w.starts_with("TLS1"));
         c.tls_started(version, no, t);
@@ -64,19 +68,25 @@ pub fn remark(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
 /// `016-764` (Xerox style), `Error code: 1102` / `error 0x0b03`.
 fn vendor_code(t: &str) -> Option<&str> {
     let b = t.as_bytes();
-    // `#752`, `016-764`, `code`/`Code`, `0x0b03`: without one of these, no vendor code.
-    let candidate = b.windows(3).any(|w| {
-        (w[0] == b'#' && w[1].is_ascii_digit())
-            || (w[0].is_ascii_digit() && w[1] == b'-' && w[2].is_ascii_digit())
-            || w == b"ode"
-            || w == b"ODE"
-            || (w[0] == b'0' && w[1] == b'x')
-    });
+    // `#752`, `016-764`, `code`/`Code`, `0x0b03`: without one of these, no vendor
+    // code. Each is looked for from its rarest byte, a SIMD search per byte.
+    let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let candidate = memchr::memchr_iter(b'-', b).any(|i| i > 0 && digit_at(i - 1) && digit_at(i + 1))
+        || memchr::memchr_iter(b'#', b).any(|i| digit_at(i + 1) && i + 2 < b.len())
+        || memchr::memchr2_iter(b'o', b'O', b).any(|i| matches!(b.get(i..i + 3), Some(b"ode" | b"ODE")))
+        || memchr::memchr_iter(b'x', b).any(|i| i > 0 && b[i - 1] == b'0' && i + 1 < b.len());
     if !candidate {
         return None;
     }
-    let lower = t.to_ascii_lowercase();
-    if !["mail", "smtp", "send", "scan", "transmission"].iter().any(|w| lower.contains(w)) {
+    // Whether the line is about sending mail: one case-insensitive pass for
+    // all the words (what `t.to_ascii_lowercase().contains(w)` says, per word).
+    static ABOUT_MAIL: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    let words = ["mail", "smtp", "send", "scan", "transmission"];
+    let about_mail = match ABOUT_MAIL.get_or_init(|| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(words).ok()) {
+        Some(ac) => ac.is_match(b),
+        None => words.iter().any(|w| find_ci(b, w).is_some()),
+    };
+    if !about_mail {
         return None;
     }
     for (i, ch) in t.char_indices() {
@@ -95,7 +105,7 @@ fn vendor_code(t: &str) -> Option<&str> {
         }
     }
     for key in ["error code", "error 0x", "err code", "code:"] {
-        if let Some(i) = lower.find(key) {
+        if let Some(i) = find_ci(b, key) {
             let tail = t[i + key.len()..].trim_start_matches([' ', ':', '=']);
             let end = tail.find(|ch: char| !ch.is_ascii_alphanumeric()).unwrap_or(tail.len());
             if end > 0 && tail[..end].bytes().any(|x| x.is_ascii_digit()) {
@@ -104,6 +114,15 @@ fn vendor_code(t: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// Where `needle` (lower-case ASCII) first occurs in `hay`, ignoring ASCII
+/// case: what `hay.to_ascii_lowercase().find(needle)` gives, without the copy.
+fn find_ci(hay: &[u8], needle: &str) -> Option<usize> {
+    let n = needle.as_bytes();
+    let first = *n.first()?;
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), hay)
+        .find(|&i| hay.get(i..i + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(n)))
 }
 
 #[cfg(test)]
@@ -117,5 +136,7 @@ mod tests {
         assert!(vendor_code("Error 0x0b03: authentication failed, job 4711 cancelled (scan)").is_some());
         assert!(vendor_code("Toner low #752").is_none());
         assert!(vendor_code("scan to email at 10.0.0.1-123").is_none());
+        assert_eq!(find_ci(b"Scan: Error CODE: 12", "code:"), Some(12));
+        assert_eq!(find_ci(b"x", "xy"), None);
     }
 }

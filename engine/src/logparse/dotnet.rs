@@ -28,6 +28,8 @@ const STARTS: [&str; 8] = [
     "Exception lors de l'appel de « Send »",
 ];
 
+static STARTS_SEARCH: super::lex::Needles = super::lex::Needles::new(&STARTS);
+
 /// The message being gathered.
 #[derive(Debug, Default)]
 pub struct DotnetState {
@@ -48,7 +50,7 @@ impl DotnetState {
 /// `marked`: the line may hold a message start (see `markers`).
 pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut DotnetState, marked: bool) -> Option<Format> {
     let t = line.trim();
-    if let Some((i, _)) = Some(()).filter(|_| marked).and_then(|_| super::lex::find_word_any(t, &STARTS)) {
+    if let Some((i, _)) = Some(()).filter(|_| marked).and_then(|_| STARTS_SEARCH.find_word(t)) {
         flush(c, st);
         st.powershell = !t[i..].starts_with("Smtp") || t.contains("Send-MailMessage");
         st.msg = t[i..].to_string();
@@ -56,6 +58,10 @@ pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut DotnetState, 
         st.first_len = line.trim_end().len();
         st.prev_len = st.first_len;
         return Some(fmt(st));
+    }
+    // The lines below all start with one of these bytes: most lines stop here.
+    if !matches!(t.as_bytes().first(), Some(b'+' | b'S' | b'A' | b'a' | b'-')) {
+        return None;
     }
     if t.starts_with("+ Send-MailMessage") || t.starts_with("Send-MailMessage ") {
         command_line(t, no, c);

@@ -193,8 +193,8 @@ const KINDS: &[(&str, &[&str])] = &[
 
 /// The kind of a client-side error text, if it is one.
 ///
-/// One pass: at each word start, only the phrases beginning with that letter
-/// are compared (case-insensitively, in place). Every phrase starts a word in
+/// One pass: at each word start, only the phrases beginning with its first
+/// bytes are compared (case-insensitively, in place). Every phrase starts a word in
 /// the wordings it comes from (`ssl.SSLError`, `[SSL: WRONG_VERSION_NUMBER]`).
 pub fn kind_of(text: &str) -> Option<&'static str> {
     let b = text.as_bytes();
@@ -203,26 +203,84 @@ pub fn kind_of(text: &str) -> Option<&'static str> {
     }
     let index = phrase_index();
     let mut best = usize::MAX;
-    for i in 0..b.len() {
-        let c = b[i];
-        if !c.is_ascii_alphanumeric() || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
-            continue;
-        }
-        let next = b.get(i + 1).map_or(0, |n| n.to_ascii_lowercase() & 0x7f);
-        for &(kind, phrase) in &index[slot(c.to_ascii_lowercase() & 0x7f, next)] {
-            if kind < best && b.len() - i >= phrase.len() && b[i..i + phrase.len()].eq_ignore_ascii_case(phrase) {
-                best = kind;
+    // Word starts, 64 bytes at a time as a bit mask: no branch per byte.
+    let mut prev_alnum = 0u64;
+    for (block_no, block) in b.chunks(64).enumerate() {
+        let alnum = alnum_mask(block);
+        let mut starts = alnum & !(alnum << 1 | prev_alnum);
+        prev_alnum = alnum >> (block.len() - 1);
+        while starts != 0 {
+            let i = block_no * 64 + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            // Every phrase has 4 bytes or more: a word starting later cannot hold one.
+            let Some(quad) = b.get(i..i + 4) else { break };
+            // Most word starts begin no phrase: a 512-byte bit set of their first 4
+            // bytes says so without touching the (much larger) index.
+            let h = quad_hash(quad);
+            if index.quads[h / 64] & (1 << (h % 64)) == 0 {
+                continue;
             }
-        }
-        if best == 0 {
-            break;
+            let s = slot(quad[0].to_ascii_lowercase() & 0x7f, quad[1].to_ascii_lowercase() & 0x7f);
+            for &(kind, phrase) in &index.phrases[s] {
+                if kind < best && b.len() - i >= phrase.len() && b[i..i + phrase.len()].eq_ignore_ascii_case(phrase) {
+                    best = kind;
+                }
+            }
+            if best == 0 {
+                return KINDS.first().map(|(k, _)| *k);
+            }
         }
     }
     KINDS.get(best).map(|(k, _)| *k)
 }
 
-/// Phrases by their first two bytes: `(kind index, phrase)`.
-type PhraseIndex = Vec<Vec<(usize, &'static [u8])>>;
+/// Bit `j` set when `block[j]` is ASCII alphanumeric (`block` has at most 64
+/// bytes). Eight bytes at a time in a `u64` (SWAR): each byte's range tests
+/// are done in its top bit, then the eight top bits are gathered by a multiply.
+fn alnum_mask(block: &[u8]) -> u64 {
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Top bit of each byte set where the byte is >= n (bytes below 0x80, n <= 0x80).
+    let at_least = |x: u64, n: u8| ((x | HI) - ONES * n as u64) & HI;
+    let mut mask = 0u64;
+    for (k, chunk) in block.chunks(8).enumerate() {
+        let x = match <[u8; 8]>::try_from(chunk) {
+            Ok(word) => u64::from_le_bytes(word),
+            Err(_) => {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                u64::from_le_bytes(word)
+            }
+        };
+        let ascii = !x & HI;
+        let x = x & !HI;
+        let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+        let lower = x | 0x2020_2020_2020_2020;
+        let letter = at_least(lower, b'a') & !at_least(lower, b'z' + 1);
+        let bytes = (digit | letter) & ascii;
+        let bits = ((bytes >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) & ((1u64 << chunk.len()) - 1);
+        mask |= bits << (8 * k);
+    }
+    mask
+}
+
+/// Phrases by their first two bytes: `(kind index, phrase)`, and a bit set of
+/// the hashes of their first 4 bytes.
+struct PhraseIndex {
+    phrases: Vec<Vec<(usize, &'static [u8])>>,
+    quads: Vec<u64>,
+}
+
+/// Bits in `PhraseIndex::quads`.
+const QUAD_BITS: u32 = 12;
+
+/// A hash of 4 bytes that ignores ASCII case: `| 0x20` maps both cases of a
+/// letter to one value (and may merge other bytes too, which only costs a
+/// comparison).
+fn quad_hash(quad: &[u8]) -> usize {
+    let k = u32::from_le_bytes([quad[0], quad[1], quad[2], quad[3]]) | 0x2020_2020;
+    (k.wrapping_mul(0x9E37_79B1) >> (32 - QUAD_BITS)) as usize
+}
 
 fn slot(first: u8, second: u8) -> usize {
     first as usize * 128 + second as usize
@@ -231,11 +289,16 @@ fn slot(first: u8, second: u8) -> usize {
 fn phrase_index() -> &'static PhraseIndex {
     static INDEX: std::sync::OnceLock<PhraseIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index: PhraseIndex = vec![Vec::new(); 128 * 128];
+        let mut index = PhraseIndex {
+            phrases: vec![Vec::new(); 128 * 128],
+            quads: vec![0; 1 << (QUAD_BITS - 6)],
+        };
         for (k, (_, phrases)) in KINDS.iter().enumerate() {
             for p in *phrases {
                 let b = p.as_bytes();
-                index[slot(b[0] & 0x7f, b.get(1).map_or(0, |n| n & 0x7f))].push((k, b));
+                index.phrases[slot(b[0] & 0x7f, b[1] & 0x7f)].push((k, b));
+                let h = quad_hash(&b[..4]);
+                index.quads[h / 64] |= 1 << (h % 64);
             }
         }
         index
@@ -287,10 +350,23 @@ mod tests {
     }
 
     #[test]
+    fn alnum_mask_is_is_ascii_alphanumeric() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        for block in all.chunks(64).chain(all.chunks(13)).chain([&b"a"[..], b"", b"Z09/:@[`{"]) {
+            let want = block
+                .iter()
+                .enumerate()
+                .fold(0u64, |m, (j, c)| m | (c.is_ascii_alphanumeric() as u64) << j);
+            assert_eq!(alnum_mask(block), want, "{:?}", block);
+        }
+    }
+
+    #[test]
     fn phrases_are_lower_case_and_start_a_word() {
         for (_, phrases) in KINDS {
             for p in *phrases {
                 assert_eq!(*p, p.to_ascii_lowercase());
+                assert!(p.len() >= 4 && p.is_ascii(), "{}: the index needs 4 ASCII bytes", p);
                 assert!(p.as_bytes()[0].is_ascii_alphanumeric(), "{} must start with a letter or digit", p);
             }
         }

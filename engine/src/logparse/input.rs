@@ -111,12 +111,12 @@ pub fn for_each_reader_line<R: BufRead>(mut reader: R, mut f: impl FnMut(&str, u
         }
         let len = chunk.len();
         total += len as u64;
-        match chunk.iter().rposition(|&b| b == b'\n') {
+        match memchr::memrchr(b'\n', chunk) {
             None => keep(&mut carry, chunk),
             Some(last) => {
                 let mut body = &chunk[..=last];
                 if !carry.is_empty() {
-                    let first = body.iter().position(|&b| b == b'\n').unwrap_or(0);
+                    let first = memchr::memchr(b'\n', body).unwrap_or(0);
                     keep(&mut carry, &body[..first]);
                     emit(&carry, &mut no, &mut f);
                     carry.clear();
@@ -146,24 +146,40 @@ fn emit(line: &[u8], no: &mut usize, f: &mut impl FnMut(&str, usize)) {
     split_bare_cr(&decode_line(line), no, f);
 }
 
-/// Every line of `body` (which ends with `\n`): UTF-8 text is split in place
-/// with one search per line; other bytes go line by line through Latin-1.
+/// Every line of `body` (which ends with `\n`). UTF-8 text is split in place;
+/// a line that is not UTF-8 goes alone through Latin-1, and the text after it
+/// is checked again from there, so each byte is validated about once.
 fn lines_of(body: &[u8], no: &mut usize, f: &mut impl FnMut(&str, usize)) {
-    let Ok(text) = std::str::from_utf8(body) else {
-        for line in body[..body.len() - 1].split(|&b| b == b'\n') {
-            emit(line, no, f);
+    let mut rest = body;
+    while !rest.is_empty() {
+        let bad = match std::str::from_utf8(rest) {
+            Ok(text) => return utf8_lines(text, no, f),
+            Err(e) => e.valid_up_to(),
+        };
+        let start = memchr::memrchr(b'\n', &rest[..bad]).map_or(0, |i| i + 1);
+        if let Ok(text) = std::str::from_utf8(&rest[..start]) {
+            utf8_lines(text, no, f);
         }
-        return;
-    };
-    let text = &text[..text.len() - 1];
-    let bare_cr = text.as_bytes().contains(&b'\r');
-    for line in text.split('\n') {
-        if bare_cr {
-            split_bare_cr(line.strip_suffix('\r').unwrap_or(line), no, f);
-        } else {
-            *no += 1;
-            f(cap(line, MAX_LINE), *no);
+        let end = memchr::memchr(b'\n', &rest[bad..]).map_or(rest.len(), |i| bad + i);
+        emit(&rest[start..end], no, f);
+        rest = rest.get(end + 1..).unwrap_or_default();
+    }
+}
+
+/// The lines of `text` (empty, or ending with `\n`): a line ends at `\n`,
+/// `\r\n` or a bare `\r`, found in one pass over both bytes.
+fn utf8_lines(text: &str, no: &mut usize, f: &mut impl FnMut(&str, usize)) {
+    let b = text.as_bytes();
+    let mut start = 0;
+    for i in memchr::memchr2_iter(b'\n', b'\r', b) {
+        if b[i] == b'\n' && i > 0 && b[i - 1] == b'\r' {
+            // The `\r` of a CRLF already ended this line.
+            start = i + 1;
+            continue;
         }
+        *no += 1;
+        f(cap(&text[start..i], MAX_LINE), *no);
+        start = i + 1;
     }
 }
 

@@ -15,24 +15,53 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
     }
 }
 
-/// The leftmost of `needles` that starts a word in `hay` (a word starts after
-/// a byte that is not ASCII alphanumeric): `(byte offset, needle index)`. One
-/// pass, no searcher built per needle.
-pub fn find_word_any(hay: &str, needles: &[&str]) -> Option<(usize, usize)> {
-    let b = hay.as_bytes();
-    let (i, k) = find_any(hay, needles)?;
-    if i == 0 || !b[i - 1].is_ascii_alphanumeric() {
-        return Some((i, k));
-    }
-    // The first hit was inside a word: look again after it.
-    let next = hay[i + 1..].find(|c: char| !c.is_ascii_alphanumeric())? + i + 1;
-    find_word_any(&hay[next..], needles).map(|(j, k)| (j + next, k))
+/// A fixed list of needles, searched for all at once: an Aho-Corasick
+/// automaton (with a SIMD prefilter) built on first use, so a line costs one
+/// pass whatever the number of needles.
+pub struct Needles {
+    list: &'static [&'static str],
+    searcher: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
 
-/// The leftmost of `needles` anywhere in `hay`: `(byte offset, needle index)`;
-/// at one offset the first needle in the list wins. One pass, no searcher built
-/// per needle (meant for needles that start with an uncommon byte).
-pub fn find_any(hay: &str, needles: &[&str]) -> Option<(usize, usize)> {
+impl Needles {
+    pub const fn new(list: &'static [&'static str]) -> Needles {
+        Needles {
+            list,
+            searcher: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The leftmost needle anywhere in `hay`: `(byte offset, needle index)`;
+    /// at one offset the first needle in the list wins (leftmost-first).
+    pub fn find(&self, hay: &str) -> Option<(usize, usize)> {
+        let searcher = self.searcher.get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(self.list)
+                .ok()
+        });
+        match searcher {
+            Some(s) => s.find(hay).map(|m| (m.start(), m.pattern().as_usize())),
+            None => find_any(hay, self.list),
+        }
+    }
+
+    /// The leftmost needle that starts a word in `hay` (a word starts after a
+    /// byte that is not ASCII alphanumeric): `(byte offset, needle index)`.
+    pub fn find_word(&self, hay: &str) -> Option<(usize, usize)> {
+        let b = hay.as_bytes();
+        let (i, k) = self.find(hay)?;
+        if i == 0 || !b[i - 1].is_ascii_alphanumeric() {
+            return Some((i, k));
+        }
+        // The first hit was inside a word: look again after it.
+        let next = hay[i + 1..].find(|c: char| !c.is_ascii_alphanumeric())? + i + 1;
+        self.find_word(&hay[next..]).map(|(j, k)| (j + next, k))
+    }
+}
+
+/// [`Needles::find`] without the automaton (where it cannot be built).
+fn find_any(hay: &str, needles: &[&str]) -> Option<(usize, usize)> {
     // First bytes as a bit set: most bytes are rejected by one test.
     let mut first = [0u64; 4];
     for n in needles {
@@ -53,29 +82,41 @@ pub fn find_any(hay: &str, needles: &[&str]) -> Option<(usize, usize)> {
 /// timestamps, `host prog[pid]:`, `[...]` tags, log levels, `##[error]`.
 /// Returns the message (the whole line when nothing is recognised).
 pub fn strip_outer_prefix(line: &str) -> &str {
+    // Every prefix (and the blanks and `:` trimmed) starts with one of these
+    // bytes; a line starting otherwise (`<`, `*`, a lower-case word) has none.
+    if !matches!(
+        line.as_bytes().first(),
+        Some(b' ' | b'\t' | b'#' | b'[' | b':' | b'0'..=b'9' | b'A'..=b'Z')
+    ) {
+        return line;
+    }
     let mut s = line;
     for _ in 0..6 {
         let before = s.len();
-        s = s.trim_start_matches([' ', '\t']);
-        if let Some(r) = s.strip_prefix("##[error]").or_else(|| s.strip_prefix("##[warning]")) {
-            s = r;
+        s = trim_blanks(s, b"");
+        if s.starts_with('#') {
+            s = s.strip_prefix("##[error]").or_else(|| s.strip_prefix("##[warning]")).unwrap_or(s);
         }
-        if let Some(r) = skip_iso_timestamp(s) {
-            s = r;
-        } else if let Some(r) = skip_syslog_timestamp(s) {
-            s = r;
-        } else if let Some(r) = skip_clock(s) {
-            s = r;
-        } else if let Some(r) = skip_bracket(s) {
-            s = r;
-        } else if let Some(r) = skip_level(s) {
-            s = r;
-        }
+        // Timestamps and clocks start with a digit, syslog dates and levels
+        // with a capital, tags with `[`: only those that can match are tried.
+        let skipped = match s.as_bytes().first() {
+            Some(b'0'..=b'9') => skip_iso_timestamp(s).or_else(|| skip_clock(s)),
+            Some(b'A'..=b'Z') => skip_syslog_timestamp(s).or_else(|| skip_level(s)),
+            Some(b'[') => skip_bracket(s),
+            _ => None,
+        };
+        s = skipped.unwrap_or(s);
         if s.len() == before {
             break;
         }
     }
-    s.trim_start_matches([' ', '\t', ':'])
+    trim_blanks(s, b":")
+}
+
+/// `s` without its leading spaces, tabs and `extra` bytes (ASCII).
+fn trim_blanks<'a>(s: &'a str, extra: &[u8]) -> &'a str {
+    let n = s.bytes().take_while(|b| *b == b' ' || *b == b'\t' || extra.contains(b)).count();
+    &s[n..]
 }
 
 fn digits_at(s: &[u8], at: usize, n: usize) -> bool {
@@ -171,6 +212,10 @@ const LEVELS: [&str; 9] = ["DEBUG", "INFO", "WARN", "WARNING", "ERROR", "TRACE",
 
 fn skip_level(s: &str) -> Option<&str> {
     let word_len = s.bytes().take_while(u8::is_ascii_uppercase).count();
+    // Levels have 3 to 7 letters: a longer or shorter word needs no comparing.
+    if !(3..=7).contains(&word_len) {
+        return None;
+    }
     let word = &s[..word_len];
     let rest = &s[word_len..];
     if LEVELS.contains(&word) && (rest.starts_with([' ', ':', '\t']) || rest.is_empty()) {

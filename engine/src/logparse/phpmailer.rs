@@ -39,6 +39,8 @@ const MARKERS: [&str; 15] = [
     "SMTP server error: ",
 ];
 
+static MARKERS_SEARCH: super::lex::Needles = super::lex::Needles::new(&MARKERS);
+
 /// Continuation lines: 19 spaces, a tab, more spaces (echo mode).
 pub fn is_continuation(line: &str) -> bool {
     line.starts_with("                   \t")
@@ -74,7 +76,7 @@ pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut PhpState) -> 
         return Some(Format::Phpmailer);
     }
     // One pass for every marker; the first one in the line decides.
-    let Some((i, k)) = super::lex::find_any(t, &MARKERS) else {
+    let Some((i, k)) = MARKERS_SEARCH.find(t) else {
         *st = PhpState::None;
         return None;
     };

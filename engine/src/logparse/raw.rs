@@ -29,6 +29,10 @@ const VERBS: [&str; 13] = [
 
 /// Whether a line is an SMTP command as people type it (case-insensitive verb).
 pub fn is_command(t: &str) -> bool {
+    // Every verb starts with one of these letters: most lines stop here.
+    if !t.as_bytes().first().is_some_and(|b| b"ABDEHLMNQRSVabdehlmnqrsv".contains(b)) {
+        return false;
+    }
     if t.get(..5).is_some_and(|h| h.eq_ignore_ascii_case("AUTH ")) {
         // `AUTH LOGIN`, not `auth = choose` from a configuration dump.
         let mech = t[5..].split_whitespace().next().unwrap_or("");
@@ -115,6 +119,13 @@ pub fn protocol_line(t: &str, no: usize, c: &mut Conversation, javamail: bool) -
 /// `openssl s_client` remarks: `CONNECTED(...)`, `New, TLSv1.3, Cipher is ...`,
 /// `Verify return code: 21 (...)`, and the command line itself.
 pub fn openssl(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
+    // Every remark below starts with one of these bytes: most lines stop here.
+    if !matches!(
+        t.as_bytes().first(),
+        Some(b'C' | b'N' | b'V' | b'o' | b'$' | b'v' | b'd' | b't' | b'T')
+    ) {
+        return None;
+    }
     if t.starts_with("CONNECTED(") {
         c.event(no, t);
     } else if let Some(r) = t.strip_prefix("New, ") {

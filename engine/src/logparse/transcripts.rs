@@ -94,6 +94,10 @@ pub fn curl(line: &str, no: usize, c: &mut Conversation, known: bool) -> Option<
 
 /// The progress meter may be glued before the first `*` line.
 fn after_progress_meter(line: &str) -> &str {
+    // `contains` first: it has a fast path for short needles that `rfind` lacks.
+    if !line.contains("--:--:--") {
+        return line;
+    }
     match line.rfind("--:--:--") {
         Some(i) if line.len() > i + 8 => line[i + 8..].trim_start_matches(|ch: char| ch.is_ascii_digit() || ch == ' '),
         _ => line,
@@ -158,9 +162,10 @@ fn curl_exit(msg: &str, line: &str, no: usize, c: &mut Conversation) {
 /// `t`: the line without its outer prefix.
 pub fn msmtp_debug(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
     // email-oauth2-proxy: `SMTP (client-{local}-server:587) --> b'EHLO x\r\n'`.
-    let (t, proxy) = match super::lex::find(t, ") --> ").or_else(|| super::lex::find(t, ") <-- ")) {
-        Some(i) if t.starts_with("SMTP (") => (&t[i + 2..], true),
-        _ => (t, false),
+    let proxy_at = || super::lex::find(t, ") --> ").or_else(|| super::lex::find(t, ") <-- "));
+    let (t, proxy) = match t.starts_with("SMTP (").then(proxy_at).flatten() {
+        Some(i) => (&t[i + 2..], true),
+        None => (t, false),
     };
     let (server, payload) = if let Some(p) = t.strip_prefix("<-- ") {
         (true, p)

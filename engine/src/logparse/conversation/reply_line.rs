@@ -12,10 +12,12 @@ pub fn same_reply(a: &Reply, b: &Reply) -> bool {
     if a.enhanced.is_some() && b.enhanced.is_some() && a.enhanced != b.enhanced {
         return false;
     }
-    let (x, y) = (a.text.replace('\n', " "), b.text.replace('\n', " "));
-    let n = x.len().min(y.len()).min(40);
-    let prefix = |s: &str| crate::logparse::input::cap(s, n).to_ascii_lowercase();
-    prefix(&x) == prefix(&y) && (n > 0 || a.code == b.code)
+    // The first `n` bytes (cut on a char boundary), with line breaks as blanks,
+    // ignoring ASCII case; compared in place (this runs on every echoed reply).
+    let n = a.text.len().min(b.text.len()).min(40);
+    let (x, y) = (crate::logparse::input::cap(&a.text, n), crate::logparse::input::cap(&b.text, n));
+    let norm = |c: u8| if c == b'\n' { b' ' } else { c.to_ascii_lowercase() };
+    x.len() == y.len() && x.bytes().zip(y.bytes()).all(|(p, q)| norm(p) == norm(q)) && (n > 0 || a.code == b.code)
 }
 
 /// `250-SIZE 1` -> (250, '-', "SIZE 1"); `250` -> (250, ' ', "").
