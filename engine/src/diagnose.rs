@@ -1,114 +1,25 @@
-//! The diagnosis pipeline: classify replies, derive facts to a fixpoint, evaluate
-//! diagnose rules, score causes, rank fixes, pick questions, build the report.
-//!
-//! Scoring: each piece of evidence for a cause (a recognised code class, a
-//! reported symptom, a true diagnose rule) has a weight w; they combine by
-//! noisy-OR, 1 - Π(1 - w). A true rule that rules a cause out with weight r
-//! multiplies the score by (1 - r). A cause whose `applies_to` excludes the
-//! identified method is multiplied by the KB's `method_mismatch_factor`. A fix
-//! scores the best of (cause score × link weight × risk factor) over the causes
-//! it fixes; equal scores put the lower risk first.
+//! The diagnosis pipeline: classify what was observed (`observe`), derive facts
+//! to a bounded fixpoint, gather evidence per cause from recognised code classes,
+//! reported symptoms and diagnose rules, identify the sending method, then score
+//! and rank (`score`) and build the report.
 
-use crate::classify::ReplyView;
 use crate::facts::Facts;
 use crate::i18n::Translator;
 use crate::kb::model::{Kb, RuleEffect};
-use crate::kb::raw::{Confidence, Risk, Stage};
+use crate::kb::raw::Confidence;
+use crate::observe::{observe, source_of, string_list};
 use crate::placeholder;
 use crate::report::*;
 use crate::rules::{self, Outcome};
-use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::score::{self, CauseAcc};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Options for one diagnosis.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub lang: String,
     pub trace: bool,
-}
-
-fn stage_of(s: &str) -> Option<Stage> {
-    serde_json::from_value(Value::String(s.to_string())).ok()
-}
-
-fn source_of(v: &Value) -> Option<SourceOut> {
-    let s = v.get("source")?;
-    Some(SourceOut {
-        file: s.get("file")?.as_str()?.to_string(),
-        line: s.get("line")?.as_u64()? as usize,
-    })
-}
-
-/// Classifies every reply and client error in `log` and `probe`, filling their
-/// `code_id`, and computes `observed.*`.
-pub fn observe(kb: &Kb, facts: &mut Facts) {
-    let mut all_replies = Vec::new();
-    let mut code_ids: Vec<String> = facts
-        .get("observed.code_ids")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    let mut reply_codes = BTreeSet::new();
-    let mut enhanced = BTreeSet::new();
-    for root in ["log", "probe"] {
-        let path = format!("{}.replies", root);
-        if let Some(Value::Array(list)) = facts.get(&path).cloned() {
-            let mut out = Vec::with_capacity(list.len());
-            for mut r in list {
-                let code = r.get("code").and_then(Value::as_u64).map(|c| c as u16);
-                let enh = r.get("enhanced").and_then(Value::as_str).map(str::to_string);
-                let text = r.get("text").and_then(Value::as_str).unwrap_or("").to_string();
-                let stage = r.get("stage").and_then(Value::as_str).and_then(stage_of);
-                let class = kb.classify_reply(&ReplyView {
-                    code,
-                    enhanced: enh.as_deref(),
-                    text: &text,
-                    stage,
-                });
-                let id = class.map(|c| c.entry.value.id.clone());
-                if let Some(obj) = r.as_object_mut() {
-                    obj.insert("code_id".into(), id.clone().map(Value::String).unwrap_or(Value::Null));
-                }
-                if let Some(id) = id {
-                    code_ids.push(id);
-                }
-                if let Some(c) = code {
-                    reply_codes.insert(c);
-                }
-                if let Some(e) = enh {
-                    enhanced.insert(e);
-                }
-                all_replies.push(r.clone());
-                out.push(r);
-            }
-            facts.set(&path, Value::Array(out)).expect("replies path");
-        }
-        let path = format!("{}.client_errors", root);
-        if let Some(Value::Array(list)) = facts.get(&path).cloned() {
-            let mut out = Vec::with_capacity(list.len());
-            for mut e in list {
-                let text = e.get("text").and_then(Value::as_str).unwrap_or("").to_string();
-                let id = kb.classify_client_error(&text).map(|c| c.entry.value.id.clone());
-                if let Some(obj) = e.as_object_mut() {
-                    obj.insert("code_id".into(), id.clone().map(Value::String).unwrap_or(Value::Null));
-                }
-                if let Some(id) = id {
-                    code_ids.push(id);
-                }
-                out.push(e);
-            }
-            facts.set(&path, Value::Array(out)).expect("client_errors path");
-        }
-    }
-    let mut seen = BTreeSet::new();
-    code_ids.retain(|c| seen.insert(c.clone()));
-    facts.set("observed.code_ids", json!(code_ids)).expect("observed");
-    facts.set("observed.reply_codes", json!(reply_codes)).expect("observed");
-    facts.set("observed.enhanced_codes", json!(enhanced)).expect("observed");
-    facts.set("observed.replies", Value::Array(all_replies)).expect("observed");
-    if facts.get("observed.symptoms").is_none() {
-        facts.set("observed.symptoms", json!([])).expect("observed");
-    }
 }
 
 /// Who set a derived fact.
@@ -184,13 +95,6 @@ fn trace_of(id: &str, o: Outcome) -> TraceOut {
     }
 }
 
-#[derive(Default)]
-struct CauseAcc {
-    supports: Vec<EvidenceOut>,
-    rules: Vec<String>,
-    downs: Vec<(String, f64)>,
-}
-
 fn cap(kb: &Kb, conf: Confidence, w: f64) -> f64 {
     if conf == Confidence::Unconfirmed {
         w.min(kb.settings.unconfirmed_weight_cap)
@@ -242,11 +146,7 @@ pub fn diagnose(kb: &Kb, mut facts: Facts, opts: &Options) -> Report {
             }
         }
     }
-    let code_ids: Vec<String> = facts
-        .get("observed.code_ids")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
+    let code_ids = string_list(&facts, "observed.code_ids");
     for id in &code_ids {
         let Some(class) = kb.code(id) else { continue };
         let c = &class.entry.value;
@@ -260,11 +160,7 @@ pub fn diagnose(kb: &Kb, mut facts: Facts, opts: &Options) -> Report {
             });
         }
     }
-    let symptoms: Vec<String> = facts
-        .get("observed.symptoms")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
+    let symptoms = string_list(&facts, "observed.symptoms");
     for id in &symptoms {
         let Some(s) = kb.symptom(id) else { continue };
         for l in &s.suggests {
@@ -341,132 +237,9 @@ pub fn diagnose(kb: &Kb, mut facts: Facts, opts: &Options) -> Report {
         })
     });
 
-    // Scores.
-    let mut causes: Vec<CauseOut> = Vec::new();
-    for (order, c) in kb.causes.iter().enumerate() {
-        let c = &c.value;
-        let Some(a) = acc.remove(&c.id) else { continue };
-        if a.supports.is_empty() {
-            continue;
-        }
-        let mut score = 1.0 - a.supports.iter().map(|e| 1.0 - e.weight.clamp(0.0, 1.0)).product::<f64>();
-        for (_, w) in &a.downs {
-            score *= 1.0 - w.clamp(0.0, 1.0);
-        }
-        if let Some(m) = &method_id {
-            if !c.applies_to.is_empty() && !c.applies_to.contains(m) {
-                score *= kb.settings.method_mismatch_factor;
-            }
-        }
-        if score < kb.settings.min_cause_score {
-            continue;
-        }
-        let _ = order;
-        causes.push(CauseOut {
-            id: c.id.clone(),
-            score: round3(score),
-            title: tr.text(&c.id, "title", &c.title),
-            explanation: placeholder::fill(&tr.text(&c.id, "explanation", &c.explanation), &facts),
-            rules: a.rules,
-            evidence: a.supports,
-            ruled_down_by: a.downs.into_iter().map(|(r, _)| r).collect(),
-            unconfirmed: c.confidence == Confidence::Unconfirmed,
-        });
-    }
-    // Stable: equal scores keep KB order.
-    causes.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
-    causes.truncate(kb.settings.max_causes);
-
-    // Fixes.
-    let mut fix_scores: BTreeMap<String, (f64, Vec<String>, usize)> = BTreeMap::new();
-    for (ci, c) in causes.iter().enumerate() {
-        let Some(cause) = kb.cause(&c.id) else {
-            continue;
-        };
-        for l in &cause.fixed_by {
-            let Some(fix) = kb.fix(&l.fix) else { continue };
-            let rf = kb.settings.risk_factor.get(fix.risk.as_str()).copied().unwrap_or(1.0);
-            let s = c.score * l.weight * rf;
-            let e = fix_scores.entry(l.fix.clone()).or_insert((0.0, Vec::new(), ci));
-            if s > e.0 {
-                e.0 = s;
-            }
-            e.1.push(c.id.clone());
-            e.2 = e.2.min(ci);
-        }
-    }
-    let mut ranked: Vec<(String, f64, Vec<String>, usize, Risk)> = fix_scores
-        .into_iter()
-        .filter_map(|(id, (s, f, ci))| kb.fix(&id).map(|fx| (id, round3(s), f, ci, fx.risk)))
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.1.partial_cmp(&a.1)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.4.cmp(&b.4))
-            .then(a.3.cmp(&b.3))
-            .then(a.0.cmp(&b.0))
-    });
-    ranked.truncate(kb.settings.max_fixes);
-    let fixes = ranked
-        .into_iter()
-        .enumerate()
-        .map(|(i, (id, score, for_causes, _, _))| {
-            let f = kb.fix(&id).expect("ranked fixes exist");
-            FixOut {
-                rank: i + 1,
-                score,
-                title: tr.text(&id, "title", &f.title),
-                steps: tr
-                    .list(&id, "steps", &f.steps)
-                    .iter()
-                    .map(|s| placeholder::fill(s, &facts))
-                    .collect(),
-                commands: f
-                    .commands
-                    .iter()
-                    .map(|c| CommandOut {
-                        shell: format!("{:?}", c.shell).to_lowercase(),
-                        run: placeholder::fill_command(&c.run, &facts, c.shell),
-                    })
-                    .collect(),
-                risk: f.risk.as_str().to_string(),
-                warning: f.warning.as_deref().map(|w| tr.text(&id, "warning", w)),
-                place: f.place.iter().map(|p| p.as_str().to_string()).collect(),
-                for_causes,
-                source: f.source.clone(),
-                id,
-            }
-        })
-        .collect();
-
-    // Questions: weigh each unknown fact by the rules waiting on it.
-    let mut q_weight: BTreeMap<String, f64> = BTreeMap::new();
-    for (w, missing) in &undecided {
-        for m in missing {
-            *q_weight.entry(m.clone()).or_default() += w;
-        }
-    }
-    let mut questions: Vec<(f64, QuestionOut)> = kb
-        .questions
-        .iter()
-        .filter_map(|q| {
-            let q = &q.value;
-            let w = *q_weight.get(&q.fact)?;
-            (w > 0.0 && !facts.is_known(&q.fact)).then(|| {
-                (
-                    w,
-                    QuestionOut {
-                        id: q.id.clone(),
-                        fact: q.fact.clone(),
-                        text: tr.text(&q.id, "text", &q.text),
-                        answer_hint: q.answer_hint.clone(),
-                    },
-                )
-            })
-        })
-        .collect();
-    questions.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
-    questions.truncate(kb.settings.max_questions);
+    let causes = score::score_causes(kb, &tr, &facts, acc, method_id.as_deref());
+    let fixes = score::rank_fixes(kb, &tr, &facts, &causes);
+    let questions = score::pick_questions(kb, &tr, &facts, &undecided);
 
     Report {
         schema_version: SCHEMA_VERSION,
@@ -475,12 +248,8 @@ pub fn diagnose(kb: &Kb, mut facts: Facts, opts: &Options) -> Report {
         replies: replies_out,
         causes,
         fixes,
-        questions: questions.into_iter().map(|(_, q)| q).collect(),
+        questions,
         facts: facts.as_value().clone(),
         trace: opts.trace.then_some(trace),
     }
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }

@@ -18,11 +18,13 @@ pub mod inputs;
 pub mod kb;
 pub mod lint;
 pub mod logparse;
+pub mod observe;
 pub mod placeholder;
 pub mod render;
 pub mod reply;
 pub mod report;
 pub mod rules;
+pub mod score;
 pub mod suggest;
 pub mod yaml_pos;
 
