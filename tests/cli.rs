@@ -269,3 +269,13 @@ fn sample_log_in_readme_diagnoses() {
         .collect();
     assert!(cmds.iter().any(|c| c.contains("-Identity scanner@contoso.com")), "{:?}", cmds);
 }
+
+#[test]
+fn empty_report_matches_the_schema_too() {
+    let r = run_args(&["diagnose", "--format", "json", "--reply", "250 2.0.0 OK Queued mail for delivery"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r);
+    assert!(v["method"].is_null());
+    assert!(v["causes"].as_array().unwrap().is_empty());
+    assert_valid("report.schema.json", &v);
+}

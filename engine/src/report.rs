@@ -119,6 +119,20 @@ pub struct TraceOut {
 /// The JSON Schema of the report (committed as `schemas/report.schema.json`).
 pub fn report_schema_text() -> String {
     let mut v = serde_json::to_value(schemars::schema_for!(Report)).expect("schema serializes");
+    // Every field is always written (null when unknown), except the optional `trace`:
+    // say so, so consumers can rely on the keys being there.
+    fn require_all(schema: &mut Value) {
+        if let Some(o) = schema.as_object_mut() {
+            if let Some(props) = o.get("properties").and_then(Value::as_object) {
+                let keys: Vec<Value> = props.keys().filter(|k| *k != "trace").map(|k| Value::String(k.clone())).collect();
+                o.insert("required".into(), Value::Array(keys));
+            }
+        }
+    }
+    require_all(&mut v);
+    if let Some(defs) = v.get_mut("$defs").and_then(Value::as_object_mut) {
+        defs.values_mut().for_each(require_all);
+    }
     if let Some(o) = v.as_object_mut() {
         o.insert(
             "$id".into(),
