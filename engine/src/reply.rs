@@ -68,6 +68,11 @@ fn enhanced_code(i: &str) -> IResult<&str, &str> {
     recognize((one_of("245"), char('.'), digits(1, 3), char('.'), digits(1, 3))).parse(i)
 }
 
+/// Whether `s` is exactly an enhanced status code (`5.7.60`), nothing around it.
+pub fn is_enhanced_code(s: &str) -> bool {
+    matches!(enhanced_code(s), Ok(("", _)))
+}
+
 /// After a token: the next char must not continue a number.
 fn ends_token(rest: &str) -> bool {
     match rest.chars().next() {

@@ -2,8 +2,9 @@
 //! exceptions (Java `...Exception: 535 ...`, Python `SMTPAuthenticationError:
 //! (535, b'...')`, MailKit `AuthenticationException: 535: ...`), nodemailer's
 //! logger remarks and `Invalid login:` errors with their error object,
-//! Swiftmailer/Symfony `Expected response code`, and the stderr lines of msmtp
-//! (`msmtp: server message: ...`) and ssmtp (`ssmtp: Authorization failed (...)`).
+//! Swiftmailer/Symfony `Expected response code`, the stderr lines of msmtp
+//! (`msmtp: server message: ...`) and ssmtp (`ssmtp: Authorization failed (...)`),
+//! and msmtp `--debug`'s configuration dump and TLS session line.
 //!
 //! These usually repeat a reply the transcript showed, so they are passed as
 //! echoes: they add a reply only when the transcript was not pasted, and they
@@ -22,7 +23,7 @@ pub struct AppState {
 }
 
 /// Exception and error-message prefixes and the stage each one names.
-const STAGED: [(&str, Option<Stage>); 24] = [
+const STAGED: [(&str, Option<Stage>); 25] = [
     ("SslHandshakeException", None),
     ("Failed to authenticate on SMTP server", Some(Stage::Auth)),
     ("AuthenticationFailedException", Some(Stage::Auth)),
@@ -47,6 +48,7 @@ const STAGED: [(&str, Option<Stage>); 24] = [
     ("Authenticator LOGIN returned", Some(Stage::Auth)),
     ("Expected response code", None),
     ("TransportException", None),
+    ("Error upgrading connection with STARTTLS", Some(Stage::Starttls)),
 ];
 
 /// The prefixes of `STAGED` alone, for the one-pass search.
@@ -107,6 +109,7 @@ pub fn exception(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         || marker.starts_with("Invalid login")
         || marker.contains("Message failed")
         || marker.contains("recipients")
+        || marker.contains("STARTTLS")
     {
         Format::Nodemailer
     } else {
@@ -126,6 +129,11 @@ pub fn exception(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         }
     } else if stage == Some(Stage::Auth) {
         c.auth_failed();
+    } else if stage == Some(Stage::Starttls) {
+        // The reply says STARTTLS was refused; that the client then gave up on
+        // TLS is the client's conclusion, which only this message states. The
+        // text from the marker on is the same in every copy, so copies merge.
+        c.client_error("starttls-unavailable", rest, no);
     }
     Some(format)
 }
@@ -136,7 +144,14 @@ pub fn nodemailer(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
     if !matches!(t.as_bytes().first(), Some(b'C' | b'U' | b'r' | b'c' | b'p' | b'S')) {
         return None;
     }
-    if let Some(r) = t.strip_prefix("Connection established to ") {
+    // The logger's own remarks: they say the file is nodemailer's even when
+    // the connection failed before any `C:`/`S:` line.
+    if t.starts_with("Creating transport: nodemailer")
+        || t.starts_with("Sending mail using SMTP/")
+        || t.starts_with("Closing connection to the server")
+    {
+        c.event(no, t);
+    } else if let Some(r) = t.strip_prefix("Connection established to ") {
         let (h, p) = super::lex::host_port(r).unwrap_or((r, None));
         c.connect(Some(h), p, no, t);
     } else if t.starts_with("Connection upgraded with STARTTLS") {
@@ -164,6 +179,36 @@ pub fn nodemailer(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         return None;
     }
     Some(Format::Nodemailer)
+}
+
+/// msmtp `--debug` remarks outside the dialogue: the configuration dump
+/// (`host = smtp.office365.com`, `port = 587`) and GnuTLS's session
+/// description under `TLS session parameters:` (`(TLS1.3)-(ECDHE-...)-...`).
+/// `t`: the line without its outer prefix (and leading blanks).
+pub fn msmtp_remark(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
+    match t.as_bytes().first()? {
+        b'h' => {
+            let h = t.strip_prefix("host = ")?.trim();
+            // `(not set)` and friends are msmtp's placeholders, not hosts.
+            if h.is_empty() || h.starts_with('(') || h.contains(' ') {
+                return None;
+            }
+            c.peer(Some(h), None);
+        }
+        b'p' => {
+            let p = t.strip_prefix("port = ")?.trim().parse::<u16>().ok().filter(|p| *p > 0)?;
+            c.peer(None, Some(p));
+        }
+        b'(' => {
+            let version = t.strip_prefix('(')?.split_once(")-(")?.0;
+            if !(version.starts_with("TLS1.") || version.starts_with("SSL3")) {
+                return None;
+            }
+            c.tls_started(Some(version), no, t);
+        }
+        _ => return None,
+    }
+    Some(Format::Msmtp)
 }
 
 /// `msmtp: ...` and `ssmtp: ...` / `sSMTP[pid]: ...` error lines.
@@ -213,4 +258,58 @@ pub fn msmtp_ssmtp(t: &str, no: usize, c: &mut Conversation, st: &mut AppState) 
         }
     }
     Some(Format::Ssmtp)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::logparse::parse_log;
+
+    #[test]
+    fn nodemailer_starttls_refused() {
+        let log = "[2026-11-29 18:12:30] DEBUG [W] S: 220 h ESMTP\n\
+                   [2026-11-29 18:12:30] DEBUG [W] C: STARTTLS\n\
+                   [2026-11-29 18:12:30] DEBUG [W] S: 500 5.3.3 Unrecognized command\n\
+                   [2026-11-29 18:12:30] ERROR [W] Error upgrading connection with STARTTLS: 500 5.3.3 Unrecognized command\n\
+                   [2026-11-29 18:12:30] ERROR Send Error: Error upgrading connection with STARTTLS: 500 5.3.3 Unrecognized command\n";
+        let p = parse_log(log, "t");
+        let kinds: Vec<_> = p.facts.client_errors.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["starttls-unavailable"]);
+        assert_eq!(p.facts.replies.len(), 2);
+    }
+
+    #[test]
+    fn nodemailer_logger_remarks_name_the_format() {
+        let log =
+            "[2026-11-29 18:12:34] DEBUG Creating transport: nodemailer (10.6.1; +https://nodemailer.com/; SMTP/10.6.1[client:10.6.1])\n\
+                   [2026-11-29 18:12:34] DEBUG Sending mail using SMTP/10.6.1[client:10.6.1]\n\
+                   [2026-11-29 18:12:34] WARN  [j] 80EC:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:x.c:350:\n";
+        assert_eq!(parse_log(log, "t").format(), "nodemailer");
+    }
+
+    #[test]
+    fn msmtp_debug_config_and_tls_session() {
+        let log = "host = smtp.office365.com\nport = 587\nproxy host = (not set)\nproxy port = 0\n\
+                   <-- 220 h ESMTP\n--> STARTTLS\n<-- 220 2.0.0 SMTP server ready\nTLS session parameters:\n    \
+                   (TLS1.3)-(ECDHE-SECP256R1)-(ECDSA-SECP256R1-SHA256)-(AES-256-GCM)\n--> EHLO x\n";
+        let p = parse_log(log, "t");
+        assert_eq!(p.facts.connect_host.as_deref(), Some("smtp.office365.com"));
+        assert_eq!(p.facts.connect_port, Some(587));
+        assert_eq!(p.facts.tls_version.as_deref(), Some("TLS1.3"));
+        assert_eq!(p.facts.tls_established, Some(true));
+        let p = parse_log("host = (not set)\nport = 0\n", "t");
+        assert_eq!((p.facts.connect_host, p.facts.connect_port), (None, None));
+    }
+
+    #[test]
+    fn msmtp_starttls_and_gnutls_wordings() {
+        let p = parse_log("msmtp: the server does not support TLS via the STARTTLS command\n", "t");
+        assert_eq!(p.facts.client_errors[0].kind, "starttls-unavailable");
+        assert_eq!(
+            p.facts.client_errors[0].text,
+            "msmtp: the server does not support TLS via the STARTTLS command"
+        );
+        assert_eq!(p.facts.starttls_offered, Some(false));
+        let p = parse_log("msmtp: TLS handshake failed: An unexpected TLS packet was received.\n", "t");
+        assert_eq!(p.facts.client_errors[0].kind, "tls-wrong-version");
+    }
 }

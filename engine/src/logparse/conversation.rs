@@ -61,6 +61,8 @@ pub struct Conversation {
     /// Commands sent in this connection.
     commands: usize,
     ehlo_seen: bool,
+    /// The server greeted this connection: a later "could not connect" is a summary, not the cause.
+    banner_here: bool,
     tls_here: bool,
     auth_sent: bool,
     auth_failed_here: bool,
@@ -92,6 +94,7 @@ impl Conversation {
         self.auth = None;
         self.commands = 0;
         self.ehlo_seen = false;
+        self.banner_here = false;
         self.tls_here = false;
         self.auth_sent = false;
         self.auth_failed_here = false;
@@ -153,6 +156,11 @@ impl Conversation {
         if kind == "auth-failed-client" {
             self.auth_failed();
         }
+        // "STARTTLS not offered" is the only word on it when the EHLO reply is
+        // not in the log (MTA summaries); an EHLO seen has said it already.
+        if kind == "starttls-unavailable" && self.facts.starttls_offered.is_none() {
+            self.facts.starttls_offered = Some(false);
+        }
         let stage = self.last_stage.unwrap_or(Stage::Unknown);
         self.step(line, stage, Direction::Error, &text);
         let dup = self
@@ -182,6 +190,11 @@ impl Conversation {
                 }
             }
         }
+    }
+
+    /// Whether the server greeted the current connection.
+    pub fn banner_here(&self) -> bool {
+        self.banner_here
     }
 
     pub fn auth_failed(&mut self) {

@@ -201,7 +201,9 @@ impl Dispatcher {
         if t.starts_with("\tat ") || t.starts_with("at ") && self.javamail {
             return Some(Format::Javamail);
         }
-        raw::openssl(t, no, c).or_else(|| device::remark(t, no, c))
+        raw::openssl(t, no, c)
+            .or_else(|| device::remark(t, no, c))
+            .or_else(|| apps::msmtp_remark(t, no, c))
     }
 
     /// Formats recognised by a marker after the outer prefix.
@@ -209,8 +211,8 @@ impl Dispatcher {
     fn marked(&mut self, line: &str, whole: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         let t = whole.trim_end();
         // PHPMailer's markers usually open the message; elsewhere `markers` finds them.
-        let php_start = matches!(t.as_bytes()[0], b'S' | b'C' | b'A')
-            && ["SERVER -", "CLIENT -", "SMTP ", "Connection: ", "Auth method"]
+        let php_start = matches!(t.as_bytes()[0], b'S' | b'C' | b'A' | b'M')
+            && ["SERVER -", "CLIENT -", "SMTP ", "Connection: ", "Auth method", "Mailer Error: "]
                 .iter()
                 .any(|p| t.starts_with(p));
         if php_start {

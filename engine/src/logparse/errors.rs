@@ -19,6 +19,8 @@ const KINDS: &[(&str, &[&str])] = &[
             "packet length too long",
             "unknown protocol",
             "typically reserved for plain-text",
+            // GnuTLS, when the server answers a ClientHello in plain text.
+            "unexpected tls packet was received",
         ],
     ),
     (
@@ -119,6 +121,9 @@ const KINDS: &[(&str, &[&str])] = &[
             "does not support the starttls extension",
             "but was not offered by host",
             "starttls is required but host does not support",
+            "does not support tls via the starttls command",
+            "error upgrading connection with starttls",
+            "starttls command failed",
         ],
     ),
     (
@@ -338,6 +343,22 @@ mod tests {
             ),
             ("*** Host did not advertise STARTTLS", Some("starttls-unavailable")),
             ("The operation has timed out.", Some("timeout")),
+            (
+                "msmtp: the server does not support TLS via the STARTTLS command",
+                Some("starttls-unavailable"),
+            ),
+            (
+                "SMTP Error: Could not connect to SMTP host. STARTTLS command failed Unrecognized command",
+                Some("starttls-unavailable"),
+            ),
+            (
+                "Error upgrading connection with STARTTLS: 500 5.3.3 Unrecognized command",
+                Some("starttls-unavailable"),
+            ),
+            (
+                "msmtp: TLS handshake failed: An unexpected TLS packet was received.",
+                Some("tls-wrong-version"),
+            ),
             (
                 "Token update failed. Please delete the token and obtain it again.",
                 Some("oauth-token"),

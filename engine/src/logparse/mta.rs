@@ -249,3 +249,17 @@ pub fn msmtp_log(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
     }
     Some(Format::Msmtp)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::logparse::parse_log;
+
+    #[test]
+    fn postfix_tls_required_but_not_offered() {
+        let log = "Nov 29 18:12:30 vm postfix/smtp[2104]: 4F1C2: to=<r@contoso.com>, relay=127.0.0.1[127.0.0.1]:2587, delay=0.1, \
+                   status=deferred (TLS is required, but was not offered by host 127.0.0.1[127.0.0.1])\n";
+        let p = parse_log(log, "t");
+        assert_eq!(p.facts.client_errors[0].kind, "starttls-unavailable");
+        assert_eq!(p.facts.starttls_offered, Some(false));
+    }
+}

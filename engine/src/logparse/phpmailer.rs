@@ -4,6 +4,12 @@
 //! date), level 4 (`SMTP INBOUND:` copies, skipped), PHPMailer 5's `SMTP -> FROM
 //! SERVER:` and the error summaries (`SMTP ERROR: Password command failed: ...`,
 //! `,530,5.7.57SMTP server error: MAIL FROM command failed Detail: ...`).
+//!
+//! PHPMailer ends every failure with summaries (`SMTP connect() failed.`,
+//! `Mailer Error: ...`, ` SMTP code: 550 Additional SMTP info: 5.7.60`) that
+//! repeat what the dialogue showed; "connect() failed" is printed even after a
+//! refused login, so once the server has greeted the connection such a
+//! summary is only an event, never a connection failure.
 
 use super::conversation::{split_reply_line, Conversation};
 use super::detect::Format;
@@ -21,7 +27,7 @@ pub enum PhpState {
 }
 
 /// PHPMailer's markers; `parse` dispatches on the index (more specific ones first where one contains another).
-const MARKERS: [&str; 15] = [
+const MARKERS: [&str; 18] = [
     "SERVER -> CLIENT: ",
     "SERVER -&gt; CLIENT: ",
     "CLIENT -> SERVER: ",
@@ -37,6 +43,9 @@ const MARKERS: [&str; 15] = [
     "Auth method",
     "The following From address failed: ",
     "SMTP server error: ",
+    "SMTP code: ",
+    "SMTP connect() failed",
+    "Mailer Error: ",
 ];
 
 static MARKERS_SEARCH: super::lex::Needles = super::lex::Needles::new(&MARKERS);
@@ -100,10 +109,9 @@ pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut PhpState) -> 
             let msg = &t[i..];
             error_summary(after, msg, no, c);
         }
-        7 => {
+        7 | 16 => {
             *st = PhpState::Error;
-            let msg = &t[i..];
-            c.client_error(kind_of(msg).unwrap_or("client-error"), msg, no);
+            summary(&t[i..], no, c);
         }
         9 => {
             *st = PhpState::Other;
@@ -124,6 +132,16 @@ pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut PhpState) -> 
         14 => {
             *st = PhpState::Other;
             error_info(t, i, no, c);
+        }
+        // `ErrorInfo` again, code and enhanced code apart: the reply at its command said it first.
+        15 => *st = PhpState::Other,
+        17 => {
+            // The script's `echo 'Mailer Error: ' . $mail->ErrorInfo`: a copy of a message above.
+            let msg = after.trim();
+            if msg.is_empty() || parse(msg, no, c, st).is_none() {
+                *st = PhpState::Error;
+                summary(&t[i..], no, c);
+            }
         }
         _ => *st = PhpState::Other,
     }
@@ -193,11 +211,26 @@ fn error_summary(msg: &str, whole: &str, no: usize, c: &mut Conversation) {
     }
 }
 
+/// PHPMailer's closing words (`SMTP Error: Could not connect to SMTP host.`,
+/// `SMTP connect() failed.`): a client error, except a "could not connect"
+/// once the server has greeted, which only says the session failed somehow.
+fn summary(msg: &str, no: usize, c: &mut Conversation) {
+    match kind_of(msg) {
+        // After a greeting, or after the specific error it sums up.
+        Some("connect-failed") if c.banner_here() || !c.facts.client_errors.is_empty() => c.event(no, msg),
+        Some(kind) => c.client_error(kind, msg, no),
+        None if msg.starts_with("Mailer Error: ") => c.event(no, msg),
+        None => c.client_error("client-error", msg, no),
+    }
+}
+
 /// `ErrorInfo` splits the code from the text: `...,530,5.7.57SMTP server error: MAIL FROM command failed Detail: text`.
 fn error_info(t: &str, i: usize, no: usize, c: &mut Conversation) {
     let head = &t[..i];
     let mut parts = head.rsplit(',');
-    let enh = parts.next().filter(|e| e.split('.').count() == 3).map(str::to_string);
+    // Only `,550,5.7.60` splits into code and enhanced code; ` SMTP code: 550
+    // Additional SMTP info: 5.7.60` before the marker is another summary.
+    let enh = parts.next().filter(|e| crate::reply::is_enhanced_code(e)).map(str::to_string);
     let code = parts.next().and_then(|x| x.trim().parse::<u16>().ok());
     let tail = &t[i + 19..];
     let (cmd, detail) = tail.split_once(" Detail: ").unwrap_or((tail, ""));
@@ -211,5 +244,56 @@ fn error_info(t: &str, i: usize, no: usize, c: &mut Conversation) {
             nested: false,
         };
         c.reply(r, stage, true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::logparse::parse_log;
+
+    fn kinds(log: &str) -> Vec<String> {
+        parse_log(log, "t").facts.client_errors.iter().map(|e| e.kind.clone()).collect()
+    }
+
+    #[test]
+    fn connect_failed_summary_after_a_greeting_is_no_connection_failure() {
+        let log = "2026-11-29 18:11:59\tSERVER -> CLIENT: 220 h ESMTP\n\
+                   2026-11-29 18:11:59\tSERVER -> CLIENT: 535 5.7.3 Authentication unsuccessful\n\
+                   2026-11-29 18:11:59\tSMTP Error: Could not authenticate.\n\
+                   2026-11-29 18:11:59\tSMTP connect() failed. https://github.com/PHPMailer/PHPMailer/wiki/Troubleshooting\n\
+                   Mailer Error: SMTP connect() failed. https://github.com/PHPMailer/PHPMailer/wiki/Troubleshooting\n";
+        assert_eq!(kinds(log), ["auth-failed-client"]);
+        let p = parse_log(log, "t");
+        assert_eq!(p.format(), "phpmailer");
+    }
+
+    #[test]
+    fn connect_failed_without_a_greeting_is_phpmailer() {
+        let log = "2026-11-29 18:12:34\tSMTP ERROR: Failed to connect to server:  (0)\n\
+                   2026-11-29 18:12:34\tSMTP connect() failed. https://github.com/PHPMailer/PHPMailer/wiki/Troubleshooting\n\
+                   Mailer Error: SMTP connect() failed. https://github.com/PHPMailer/PHPMailer/wiki/Troubleshooting\n";
+        let p = parse_log(log, "t");
+        assert_eq!(p.format(), "phpmailer");
+        assert_eq!(kinds(log), ["connect-failed"]);
+    }
+
+    #[test]
+    fn starttls_refused_summary() {
+        let log = "2026-11-29 18:12:30\tSERVER -> CLIENT: 220 h ESMTP\n\
+                   2026-11-29 18:12:30\tSMTP Error: Could not connect to SMTP host. STARTTLS command failed Unrecognized command\n";
+        assert_eq!(kinds(log), ["starttls-unavailable"]);
+    }
+
+    #[test]
+    fn error_info_summaries_repeat_the_reply() {
+        let log = "2026-11-29 18:12:20\tCLIENT -> SERVER: MAIL FROM:<sales@contoso.com>\n\
+                   2026-11-29 18:12:20\tSERVER -> CLIENT: 550 5.7.60 SMTP; Client does not have permissions to send as this sender\n\
+                   ,550,5.7.60SMTP server error: MAIL FROM command failed Detail: SMTP; Client does not have permissions to send as this sender\n \
+                   SMTP code: 550 Additional SMTP info: 5.7.60SMTP server error: MAIL FROM command failed Detail: SMTP; Client does not\n \
+                   SMTP code: 550 Additional SMTP info: 5.7.60\n";
+        let p = parse_log(log, "t");
+        let replies: Vec<_> = p.facts.replies.iter().map(|r| (r.reply.code, r.reply.enhanced.clone())).collect();
+        assert_eq!(replies, [(Some(550), Some("5.7.60".to_string()))]);
+        assert!(p.facts.client_errors.is_empty(), "{:?}", p.facts.client_errors);
     }
 }

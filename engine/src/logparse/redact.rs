@@ -95,6 +95,9 @@ pub fn redact_line(line: &str) -> std::borrow::Cow<'_, str> {
             s = mask_after(&s, key);
         }
     }
+    for key in ["passwordeval", "password_cmd", "password-cmd", "passwordcmd", "passcmd"] {
+        s = mask_command(&s, key);
+    }
     for key in ["password", "passwd", "pwd", "pass", "secret"] {
         s = mask_after_key(&s, key);
     }
@@ -132,6 +135,24 @@ fn mask_after(s: &str, prefix: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// `passwordeval = printf %s 'x'` (msmtp `--debug`), `password_cmd: pass show x`:
+/// the value is a shell command that may hold the password itself, so all of it
+/// to the end of the line is masked.
+fn mask_command(s: &str, key: &str) -> String {
+    let Some(i) = find_ci(s, key) else { return s.to_string() };
+    let after = &s[i + key.len()..];
+    if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        return s.to_string();
+    }
+    let value = after.trim_start_matches([' ', '\t', '=', ':', '"', '\'']);
+    let value_trim = value.trim_end();
+    if value_trim.is_empty() || is_mask(value_trim) || value_trim.eq_ignore_ascii_case("(not set)") {
+        return s.to_string();
+    }
+    let head = s.len() - value.len();
+    format!("{}{}", &s[..head], MASK)
 }
 
 /// `password = x`, `password: x`, `"password": "x"`, `pass=x` (not `Password command failed:`).
@@ -260,6 +281,11 @@ mod tests {
         for (line, want) in [
             ("password = S3cret!", "password = [redacted]"),
             ("password = *", "password = *"),
+            ("passwordeval = printf %s 'S3cret!'", "passwordeval = [redacted]"),
+            ("passwordeval = (not set)", "passwordeval = (not set)"),
+            ("passwordeval printf %s S3cret!", "passwordeval [redacted]"),
+            ("  password_cmd: \"echo S3cret!\"", "  password_cmd: \"[redacted]"),
+            ("passwordeval=gpg -d ~/.pw.gpg", "passwordeval=[redacted]"),
             (
                 "DEBUG SMTP: protocolConnect login, host=h, user=u, password=<non-null>",
                 "DEBUG SMTP: protocolConnect login, host=h, user=u, password=<non-null>",

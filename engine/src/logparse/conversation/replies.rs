@@ -112,6 +112,7 @@ impl Conversation {
                 self.connect(None, None, line, "new connection");
             }
             self.facts.banner_seen = Some(true);
+            self.banner_here = true;
             if let Some(host) = r
                 .text
                 .split_whitespace()
