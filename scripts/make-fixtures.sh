@@ -152,10 +152,8 @@ try:
         s.starttls(context=ctx)
         s.ehlo("scanner01.contoso.com")
     if kind == "sub":
-        # initial_response_ok=False: smtplib's default sends `AUTH LOGIN <b64 user>`, whose
-        # initial response the fake ignores (it then asks for the user name and takes the
-        # password as the user name); remove this once the fake accepts it, as Exchange does.
-        s.login(user, password, initial_response_ok=False)
+        # smtplib's default: `AUTH LOGIN <b64 user>` with the user name as initial response.
+        s.login(user, password)
     s.sendmail(mail_from, [rcpt], msg)
     s.quit()
 except Exception:
