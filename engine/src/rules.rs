@@ -325,6 +325,22 @@ mod tests {
     }
 
     #[test]
+    fn helpers_are_sorted_and_documented_for_kb_authors() {
+        let names: Vec<&str> = HELPERS.iter().map(|h| h.0).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted, "keep HELPERS sorted by name");
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../kb/README.md")).unwrap();
+        for (name, _, _) in HELPERS {
+            assert!(
+                readme.contains(&format!("`{}(", name)),
+                "kb/README.md does not document the helper `{}`",
+                name
+            );
+        }
+    }
+
+    #[test]
     fn three_valued() {
         let mut f = Facts::new();
         f.set("device.port", json!(587)).unwrap();
