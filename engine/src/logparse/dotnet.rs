@@ -49,6 +49,14 @@ impl DotnetState {
 /// Starts a message, or handles PowerShell's other error lines.
 /// `marked`: the line may hold a message start (see `markers`).
 pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut DotnetState, marked: bool) -> Option<Format> {
+    // Unmarked lines go on only when they start with one of the bytes below
+    // (checked before the Unicode-aware `trim`, which costs more than the rest).
+    if !marked {
+        let first = line.bytes().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'));
+        if first.is_some_and(|b| b.is_ascii() && !matches!(b, b'+' | b'S' | b'A' | b'a' | b'-')) {
+            return None;
+        }
+    }
     let t = line.trim();
     if let Some((i, _)) = Some(()).filter(|_| marked).and_then(|_| STARTS_SEARCH.find_word(t)) {
         flush(c, st);

@@ -233,12 +233,11 @@ pub fn python_unrepr(s: &str) -> Option<String> {
     let quote = s.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     let body = s[1..].strip_suffix(quote).unwrap_or(&s[1..]);
     let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
+    // The text between escapes is copied whole.
+    let mut rest = body;
+    while let Some(i) = memchr::memchr(b'\\', rest.as_bytes()) {
+        out.push_str(&rest[..i]);
+        let mut chars = rest[i + 1..].chars();
         match chars.next() {
             Some('n') => out.push('\n'),
             Some('r') => out.push('\r'),
@@ -250,7 +249,9 @@ pub fn python_unrepr(s: &str) -> Option<String> {
             Some(o) => out.push(o),
             None => out.push('\\'),
         }
+        rest = chars.as_str();
     }
+    out.push_str(rest);
     Some(out)
 }
 

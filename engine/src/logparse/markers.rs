@@ -46,8 +46,7 @@ pub fn scan(line: &str) -> Marks {
     let b = line.as_bytes();
     let mut m = 0u16;
     for (i, w) in b.windows(2).enumerate() {
-        let k = (w[0] as usize) << 8 | w[1] as usize;
-        if PAIR_SET[k / 64] & (1 << (k % 64)) != 0 {
+        if FIRST[w[0] as usize] & SECOND[w[1] as usize] != 0 {
             m |= at(b, i) | at(b, i + 1);
         }
     }
@@ -62,17 +61,22 @@ const PAIRS: [&[u8; 2]; 24] = [
     b"F=", b"p:", b"C:", b"d:", b"P[",
 ];
 
-/// `PAIRS` as a 64 Kbit set indexed by the pair's two bytes.
-static PAIR_SET: [u64; 1024] = {
-    let mut t = [0u64; 1024];
-    let mut i = 0;
-    while i < PAIRS.len() {
-        let k = (PAIRS[i][0] as usize) << 8 | PAIRS[i][1] as usize;
-        t[k / 64] |= 1 << (k % 64);
-        i += 1;
+/// `PAIRS` as two small tables: bit `j` of `FIRST[x]` is set when pair `j`
+/// starts with `x`, of `SECOND[y]` when it ends with `y`, so `(x, y)` is a pair
+/// exactly when `FIRST[x] & SECOND[y] != 0` (2 KB, where a bit set of every
+/// pair of bytes takes 8 KB).
+static FIRST: [u32; 256] = pair_table(0);
+static SECOND: [u32; 256] = pair_table(1);
+
+const fn pair_table(side: usize) -> [u32; 256] {
+    let mut t = [0u32; 256];
+    let mut j = 0;
+    while j < PAIRS.len() {
+        t[PAIRS[j][side] as usize] |= 1 << j;
+        j += 1;
     }
     t
-};
+}
 
 /// The markers recognised at `b[i]` (a trigger byte).
 fn at(b: &[u8], i: usize) -> u16 {

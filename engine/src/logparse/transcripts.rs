@@ -94,8 +94,14 @@ pub fn curl(line: &str, no: usize, c: &mut Conversation, known: bool) -> Option<
 
 /// The progress meter may be glued before the first `*` line.
 fn after_progress_meter(line: &str) -> &str {
-    // `contains` first: it has a fast path for short needles that `rfind` lacks.
-    if !line.contains("--:--:--") {
+    // A searcher built once first (most lines have no meter): `contains` builds
+    // one per call, and `rfind` has no fast path for an absent needle.
+    static METER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    if METER
+        .get_or_init(|| memchr::memmem::Finder::new("--:--:--"))
+        .find(line.as_bytes())
+        .is_none()
+    {
         return line;
     }
     match line.rfind("--:--:--") {
