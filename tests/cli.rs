@@ -31,12 +31,7 @@ fn mailbox_disabled_ranks_cause_and_fix_first_with_filled_command() {
     assert_eq!(v["causes"][0]["id"], "cause.smtp-auth-disabled");
     assert_eq!(v["fixes"][0]["id"], "fix.enable-smtp-auth-mailbox");
     assert_eq!(v["fixes"][0]["rank"], 1);
-    let cmds: Vec<&str> = v["fixes"][0]["commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["run"].as_str().unwrap())
-        .collect();
+    let cmds = field_strings(&v["fixes"][0]["commands"], "run");
     assert!(
         cmds.contains(&"Set-CASMailbox -Identity scanner@contoso.com -SmtpClientAuthenticationDisabled $false"),
         "{:?}",
@@ -217,12 +212,7 @@ fn kb_dir_override_takes_edits_without_rebuild() {
     let r = run(cmd().arg("--kb").arg(&kb).args(args));
     let v = json(&r);
     assert_eq!(v["causes"][0]["title"], "EDITED TITLE for the mailbox switch");
-    let ev: Vec<&str> = v["causes"][0]["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["text"].as_str().unwrap())
-        .collect();
+    let ev = field_strings(&v["causes"][0]["evidence"], "text");
     assert!(ev.contains(&"ADDED RULE fired for TestMFP 9000"), "{:?}", ev);
     assert!(v["causes"][0]["rules"].as_array().unwrap().iter().any(|r| r == "rule.test-added"));
     // The environment variable does the same.
@@ -261,12 +251,7 @@ fn sample_log_in_readme_diagnoses() {
     // Without --set, the login name the log shows fills the commands.
     let r = run(cmd().args(["diagnose", "--format", "json"]).arg(&sample));
     let v = json(&r);
-    let cmds: Vec<&str> = v["fixes"][0]["commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["run"].as_str().unwrap())
-        .collect();
+    let cmds = field_strings(&v["fixes"][0]["commands"], "run");
     assert!(cmds.iter().any(|c| c.contains("-Identity scanner@contoso.com")), "{:?}", cmds);
 }
 

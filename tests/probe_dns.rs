@@ -33,8 +33,9 @@ fn contoso(extra: Vec<StubRecord>) -> DnsStub {
     DnsStub::start(records)
 }
 
-fn run_probe(stub: &DnsStub, server: &FakeServer, extra: &[&str]) -> Run {
-    let mut a = args(&[
+/// `probe --format json` asking every DNS question of the stub.
+fn probe_args(stub: &DnsStub) -> Vec<String> {
+    args(&[
         "probe",
         "--format",
         "json",
@@ -42,7 +43,11 @@ fn run_probe(stub: &DnsStub, server: &FakeServer, extra: &[&str]) -> Run {
         &stub.addr.to_string(),
         "--timeout",
         "3",
-    ]);
+    ])
+}
+
+fn run_probe(stub: &DnsStub, server: &FakeServer, extra: &[&str]) -> Run {
+    let mut a = probe_args(stub);
     a.extend(args(&[
         "--endpoint",
         &format!("@mx:{}", server.addr.port()),
@@ -176,15 +181,7 @@ fn nested_includes_are_counted_recursively() {
 fn unknown_domain_and_unresolvable_endpoint() {
     let stub = contoso(vec![loopback("fake.contoso.test")]);
     let server = FakeServer::start(Scenario::by_name("ok").unwrap());
-    let mut a = args(&[
-        "probe",
-        "--format",
-        "json",
-        "--dns-server",
-        &stub.addr.to_string(),
-        "--timeout",
-        "3",
-    ]);
+    let mut a = probe_args(&stub);
     a.extend(args(&[
         "--endpoint",
         &format!("fake.contoso.test:{}/submission", server.addr.port()),

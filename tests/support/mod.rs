@@ -86,3 +86,12 @@ pub fn assert_valid(schema_file: &str, v: &serde_json::Value) {
         .collect();
     assert!(errors.is_empty(), "{} violations: {:#?}", schema_file, errors);
 }
+
+/// The string `field` of every item of a JSON list (`fixes[0].commands[*].run`).
+pub fn field_strings<'a>(list: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .expect("a JSON list")
+        .iter()
+        .map(|item| item[field].as_str().expect("a string field"))
+        .collect()
+}
