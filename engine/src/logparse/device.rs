@@ -69,12 +69,14 @@ pub fn remark(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
 fn vendor_code(t: &str) -> Option<&str> {
     let b = t.as_bytes();
     // `#752`, `016-764`, `code`/`Code`, `0x0b03`: without one of these, no vendor
-    // code. Each is looked for from its rarest byte, a SIMD search per byte.
+    // code. Two SIMD searches, from bytes rarer than the `o` of `code` (the
+    // `code` test ignores case, as the key search below does).
     let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    let candidate = memchr::memchr_iter(b'-', b).any(|i| i > 0 && digit_at(i - 1) && digit_at(i + 1))
-        || memchr::memchr_iter(b'#', b).any(|i| digit_at(i + 1) && i + 2 < b.len())
-        || memchr::memchr2_iter(b'o', b'O', b).any(|i| matches!(b.get(i..i + 3), Some(b"ode" | b"ODE")))
-        || memchr::memchr_iter(b'x', b).any(|i| i > 0 && b[i - 1] == b'0' && i + 1 < b.len());
+    let candidate = memchr::memchr3_iter(b'-', b'#', b'x', b).any(|i| match b[i] {
+        b'-' => i > 0 && digit_at(i - 1) && digit_at(i + 1),
+        b'#' => digit_at(i + 1) && i + 2 < b.len(),
+        _ => i > 0 && b[i - 1] == b'0' && i + 1 < b.len(),
+    }) || memchr::memchr2_iter(b'c', b'C', b).any(|i| b.get(i + 1..i + 4).is_some_and(|w| w.eq_ignore_ascii_case(b"ode")));
     if !candidate {
         return None;
     }

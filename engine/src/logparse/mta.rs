@@ -29,7 +29,7 @@ fn record(text: &str, stage: Option<Stage>, no: usize, c: &mut Conversation, ech
 /// `host[1.2.3.4]:587` -> host and port.
 fn bracket_peer(s: &str) -> (Option<&str>, Option<u16>) {
     let host = s.split('[').next().filter(|h| !h.is_empty() && *h != "none");
-    let port = s.split("]:").nth(1).and_then(|p| p.trim_end_matches([',', ':']).parse().ok());
+    let port = super::lex::between(s, "]:").and_then(|p| p.trim_end_matches([',', ':']).parse().ok());
     (host, port)
 }
 
@@ -39,7 +39,7 @@ pub fn postfix(msg: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         return Some(f);
     }
     // Queue id prefix: `E2CFACE075: `.
-    let body = match msg.split_once(": ") {
+    let body = match super::lex::split_once(msg, ": ") {
         Some((qid, rest)) if qid.len() >= 6 && qid.bytes().all(|b| b.is_ascii_alphanumeric()) => rest,
         _ => msg,
     };
@@ -48,7 +48,7 @@ pub fn postfix(msg: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         let (h, p) = bracket_peer(rest.split_whitespace().next().unwrap_or(""));
         c.connect(h, p, no, body);
         c.facts.starttls_issued.get_or_insert(true);
-        c.tls_started(rest.split(": ").nth(1).and_then(|v| v.split_whitespace().next()), no, "");
+        c.tls_started(super::lex::between(rest, ": ").and_then(|v| v.split_whitespace().next()), no, "");
     } else if let Some(r) = body.strip_prefix("from=<") {
         if let Some(a) = r.split('>').next().filter(|a| !a.is_empty()) {
             c.mail_from(a);
@@ -56,12 +56,12 @@ pub fn postfix(msg: &str, no: usize, c: &mut Conversation) -> Option<Format> {
     } else if body.starts_with("to=<") {
         delivery(body, no, c);
     } else if body.starts_with("SASL authentication failed") {
-        if !record(body.split(" said: ").nth(1).unwrap_or(""), Some(Stage::Auth), no, c, false) {
+        if !record(super::lex::between(body, " said: ").unwrap_or(""), Some(Stage::Auth), no, c, false) {
             c.client_error(kind_of(body).unwrap_or("auth-failed-client"), body, no);
         }
         c.auth_failed();
     } else if let Some(r) = body.strip_prefix("warning: ") {
-        if let Some((_, mechs)) = r.split_once("offered no supported AUTH mechanisms: ") {
+        if let Some((_, mechs)) = super::lex::split_once(r, "offered no supported AUTH mechanisms: ") {
             c.facts.auth_offered = Some(mechs.trim_matches('\'').split_whitespace().map(str::to_string).collect());
         }
         if let Some(k) = kind_of(r) {
@@ -78,21 +78,21 @@ fn delivery(body: &str, no: usize, c: &mut Conversation) {
     if let Some(a) = body.strip_prefix("to=<").and_then(|r| r.split('>').next()) {
         c.rcpt_to(a);
     }
-    if let Some(relay) = body.split("relay=").nth(1).and_then(|r| r.split(',').next()) {
+    if let Some(relay) = super::lex::between(body, "relay=").and_then(|r| r.split(',').next()) {
         let (h, p) = bracket_peer(relay);
         if h.is_some() {
             c.peer(h, p);
         }
     }
-    let Some(st) = body.split("status=").nth(1) else { return };
+    let Some(st) = super::lex::between(body, "status=") else { return };
     let status = st.split_whitespace().next().unwrap_or("");
     if status == "sent" {
         c.facts.data_accepted = Some(true);
     }
-    let Some(reason) = st.split_once(" (").map(|x| x.1.strip_suffix(')').unwrap_or(x.1)) else {
+    let Some(reason) = super::lex::split_once(st, " (").map(|x| x.1.strip_suffix(')').unwrap_or(x.1)) else {
         return;
     };
-    if let Some((_, said)) = reason.split_once(" said: ") {
+    if let Some((_, said)) = super::lex::split_once(reason, " said: ") {
         let (text, stage) = match said.rfind(" (in reply to ") {
             Some(i) => {
                 let cmd = said[i + 14..].trim_end_matches(')').trim_end_matches(" command");
@@ -159,7 +159,7 @@ pub fn exim(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         }
     } else if let Some(i) = super::lex::find(t, " rejected ") {
         let rest = &t[i + 10..];
-        let (what, reason) = rest.split_once(": ")?;
+        let (what, reason) = super::lex::split_once(rest, ": ")?;
         let stage = phase_stage(what.trim_start_matches("after "));
         let r = Reply {
             code: None,
@@ -180,13 +180,13 @@ pub fn exim(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
 
 /// `H=host [ip] X=TLS1.3:...` fields.
 fn exim_peer(t: &str, no: usize, c: &mut Conversation) {
-    if let Some(h) = t.split(" H=").nth(1).and_then(|r| r.split_whitespace().next()) {
+    if let Some(h) = super::lex::between(t, " H=").and_then(|r| r.split_whitespace().next()) {
         c.peer(Some(h.trim_end_matches(':')), None);
     }
-    if let Some(x) = t.split(" X=").nth(1).and_then(|r| r.split(':').next()) {
+    if let Some(x) = super::lex::between(t, " X=").and_then(|r| r.split(':').next()) {
         c.tls_started(Some(x), no, "");
     }
-    if let Some(r) = t.split(" ** ").nth(1).and_then(|r| r.split_whitespace().next()) {
+    if let Some(r) = super::lex::between(t, " ** ").and_then(|r| r.split_whitespace().next()) {
         c.rcpt_to(r);
     }
 }

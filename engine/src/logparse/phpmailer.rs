@@ -187,7 +187,7 @@ fn server_payload(payload: &str, no: usize, c: &mut Conversation) {
 fn error_summary(msg: &str, whole: &str, no: usize, c: &mut Conversation) {
     if let Some((cmd, reply)) = msg
         .split_once(" command failed: ")
-        .or_else(|| msg.split_once(" not accepted from server: "))
+        .or_else(|| super::lex::split_once(msg, " not accepted from server: "))
     {
         let stage = match cmd.trim() {
             "EHLO" | "HELO" => Some(Stage::Ehlo),
@@ -233,7 +233,7 @@ fn error_info(t: &str, i: usize, no: usize, c: &mut Conversation) {
     let enh = parts.next().filter(|e| crate::reply::is_enhanced_code(e)).map(str::to_string);
     let code = parts.next().and_then(|x| x.trim().parse::<u16>().ok());
     let tail = &t[i + 19..];
-    let (cmd, detail) = tail.split_once(" Detail: ").unwrap_or((tail, ""));
+    let (cmd, detail) = super::lex::split_once(tail, " Detail: ").unwrap_or((tail, ""));
     let stage = super::stage_of_command_name(cmd.trim_end_matches(" command failed").trim());
     if code.is_some() || enh.is_some() {
         let r = crate::reply::Reply {

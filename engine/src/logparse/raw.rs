@@ -11,28 +11,31 @@ use super::conversation::{split_reply_line, CommandKind, Conversation};
 use super::detect::Format;
 use super::lex::host_port;
 
-const VERBS: [&str; 13] = [
-    "EHLO ",
-    "HELO ",
-    "MAIL FROM:",
-    "RCPT TO:",
-    "AUTH ",
-    "STARTTLS",
-    "DATA",
-    "QUIT",
-    "RSET",
-    "NOOP",
-    "BDAT ",
-    "LHLO ",
-    "VRFY ",
-];
+/// The SMTP verbs, by their first letter (upper case): a line is looked up
+/// once, not compared with every verb.
+fn verbs_starting_with(first: u8) -> &'static [&'static str] {
+    match first.to_ascii_uppercase() {
+        b'E' => &["EHLO "],
+        b'H' => &["HELO "],
+        b'M' => &["MAIL FROM:"],
+        b'R' => &["RCPT TO:", "RSET"],
+        b'A' => &["AUTH "],
+        b'S' => &["STARTTLS"],
+        b'D' => &["DATA"],
+        b'Q' => &["QUIT"],
+        b'N' => &["NOOP"],
+        b'B' => &["BDAT "],
+        b'L' => &["LHLO "],
+        b'V' => &["VRFY "],
+        _ => &[],
+    }
+}
 
 /// Whether a line is an SMTP command as people type it (case-insensitive verb).
 pub fn is_command(t: &str) -> bool {
-    // Every verb starts with one of these letters: most lines stop here.
-    if !t.as_bytes().first().is_some_and(|b| b"ABDEHLMNQRSVabdehlmnqrsv".contains(b)) {
+    let Some(&first) = t.as_bytes().first() else {
         return false;
-    }
+    };
     if t.get(..5).is_some_and(|h| h.eq_ignore_ascii_case("AUTH ")) {
         // `AUTH LOGIN`, not `auth = choose` from a configuration dump.
         let mech = t[5..].split_whitespace().next().unwrap_or("");
@@ -41,7 +44,7 @@ pub fn is_command(t: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     }
-    VERBS.iter().any(|v| {
+    verbs_starting_with(first).iter().any(|v| {
         t.get(..v.len()).is_some_and(|h| h.eq_ignore_ascii_case(v))
             && (v.ends_with([' ', ':']) || t.len() == v.len() || t.as_bytes().get(v.len()) == Some(&b' '))
     })
@@ -84,11 +87,11 @@ pub fn javamail_debug(line: &str, no: usize, c: &mut Conversation) -> Option<For
     } else if msg.starts_with("AUTH ") && msg.ends_with(" succeeded") {
         c.auth_succeeded();
     } else if let Some(r) = msg.strip_prefix("protocolConnect login, host=") {
-        if let Some(u) = r.split("user=").nth(1).and_then(|u| u.split(',').next()) {
+        if let Some(u) = super::lex::between(r, "user=").and_then(|u| u.split(',').next()) {
             c.auth_user(u);
         }
     } else if let Some(r) = msg.strip_prefix("got response code ") {
-        if let Some((_, reply)) = r.split_once("with response: ") {
+        if let Some((_, reply)) = super::lex::split_once(r, "with response: ") {
             for rep in crate::reply::find_replies(reply, true).into_iter().take(1) {
                 c.reply(crate::reply::Reply { line: no, ..rep }, None, true);
             }
@@ -143,7 +146,7 @@ pub fn openssl(t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         .strip_prefix("openssl s_client ")
         .or_else(|| t.strip_prefix("$ openssl s_client "))
     {
-        if let Some(hp) = args.split("-connect ").nth(1).and_then(|r| r.split_whitespace().next()) {
+        if let Some(hp) = super::lex::between(args, "-connect ").and_then(|r| r.split_whitespace().next()) {
             let (h, p) = host_port(hp).unwrap_or((hp, None));
             c.connect(Some(h), p, no, t);
         }

@@ -65,7 +65,12 @@ fn swaks_info(rest: &str, no: usize, c: &mut Conversation) {
 
 /// curl `-v`: `< reply`, `> command`, `* info`, `{ [N bytes data]`, `curl: (N) message`.
 pub fn curl(line: &str, no: usize, c: &mut Conversation, known: bool) -> Option<Format> {
-    let line = after_progress_meter(line);
+    // The meter (right-aligned numbers) comes first when it is glued on.
+    let line = if line.starts_with(|ch: char| ch == ' ' || ch.is_ascii_digit()) {
+        after_progress_meter(line)
+    } else {
+        line
+    };
     if let Some(r) = line.strip_prefix("< ") {
         split_reply_line(r)?;
         c.server_line(r, no);
@@ -137,7 +142,7 @@ fn curl_info(info: &str, no: usize, c: &mut Conversation) {
 
 /// `MAIL failed: 530`, `RCPT failed: 550`: curl keeps only the code.
 fn failed_command(text: &str, no: usize, c: &mut Conversation) {
-    let (cmd, code) = match text.split_once(" failed: ") {
+    let (cmd, code) = match super::lex::split_once(text, " failed: ") {
         Some(x) => x,
         None => return,
     };
@@ -155,7 +160,7 @@ fn failed_command(text: &str, no: usize, c: &mut Conversation) {
 }
 
 fn curl_exit(msg: &str, line: &str, no: usize, c: &mut Conversation) {
-    let text = msg.split_once(") ").map(|x| x.1).unwrap_or(msg);
+    let text = super::lex::split_once(msg, ") ").map(|x| x.1).unwrap_or(msg);
     if text.contains(" failed: ") {
         failed_command(text, no, c);
         return;
@@ -272,7 +277,7 @@ pub fn server_client(line: &str, t: &str, no: usize, c: &mut Conversation) -> Op
         .strip_prefix("Connected to ")
         .filter(|u| u.starts_with("smtp://") || u.starts_with("smtps://"))
     {
-        let hp = uri.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
+        let hp = super::lex::between(uri, "://").unwrap_or("").split('/').next().unwrap_or("");
         let (h, p) = host_port(hp).unwrap_or((hp, None));
         c.connect(Some(h), p, no, t);
         if uri.starts_with("smtps://") {
@@ -294,7 +299,7 @@ pub fn postfix_dialogue(msg: &str, no: usize, c: &mut Conversation) -> Option<Fo
     } else {
         return None;
     };
-    let (peer, payload) = rest.split_once(": ")?;
+    let (peer, payload) = super::lex::split_once(rest, ": ")?;
     if !peer.contains('[') {
         return None;
     }
