@@ -136,8 +136,17 @@ fn scan_line(line: &str, whole_is_reply: bool) -> Vec<Hit> {
     let mut idx = 0;
     let bytes = line.as_bytes();
     while idx < line.len() {
-        // An ASCII digit is always a char boundary.
-        if !bytes[idx].is_ascii_digit() {
+        // Every token starts with `[2-5]dd` (a code) or `[245].` (an enhanced
+        // code): other offsets are passed over without calling the parsers.
+        // (An ASCII digit is always a char boundary.)
+        match next_code_digit(bytes, idx) {
+            Some(at) => idx = at,
+            None => break,
+        }
+        let digit_at = |k: usize| bytes.get(idx + k).is_some_and(u8::is_ascii_digit);
+        let may_be_code = digit_at(1) && digit_at(2);
+        let may_be_enhanced = bytes[idx] != b'3' && bytes.get(idx + 1) == Some(&b'.');
+        if !may_be_code && !may_be_enhanced {
             idx += 1;
             continue;
         }
@@ -203,6 +212,26 @@ fn scan_line(line: &str, whole_is_reply: bool) -> Vec<Hit> {
         idx += 1;
     }
     hits
+}
+
+/// The offset of the first byte in `2..=5` (the first digit of a reply code
+/// or an enhanced code) at or after `from`. Eight bytes at a time (SWAR):
+/// most of a log line is letters and other digits, passed over a word at once.
+pub(crate) fn next_code_digit(b: &[u8], mut from: usize) -> Option<usize> {
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    while let Some(word) = b.get(from..from + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        let x = u64::from_le_bytes(word);
+        let low = x & !HI;
+        // Top bit of each (7-bit) byte set where it is >= n; `!x & HI` keeps ASCII bytes.
+        let at_least = |n: u8| ((low | HI) - ONES * n as u64) & HI;
+        let found = at_least(b'2') & !at_least(b'6') & !x & HI;
+        if found != 0 {
+            return Some(from + found.trailing_zeros() as usize / 8);
+        }
+        from += 8;
+    }
+    b.get(from..)?.iter().position(|c| (b'2'..=b'5').contains(c)).map(|k| from + k)
 }
 
 /// `(535, b'` or `(535, '` just before a token gives its reply code.
@@ -299,6 +328,24 @@ mod tests {
         let r = parse_reply(s);
         assert_eq!(r.len(), 1, "{:?}", r);
         r.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn next_code_digit_is_the_first_byte_from_2_to_5() {
+        let line = "ab 1x 06 9\u{e9}7 89 x 500 3.1 \u{fe0f}4";
+        let b = line.as_bytes();
+        for from in 0..=b.len() + 2 {
+            let want = (from..b.len()).find(|&i| (b'2'..=b'5').contains(&b[i]));
+            assert_eq!(next_code_digit(b, from), want, "from {}", from);
+        }
+        for x in 0..=255u8 {
+            for pos in 0..9 {
+                let mut w = [b'a'; 9];
+                w[pos] = x;
+                let want = (b'2'..=b'5').contains(&x).then_some(pos);
+                assert_eq!(next_code_digit(&w, 0), want, "byte {:#x} at {}", x, pos);
+            }
+        }
     }
 
     #[test]

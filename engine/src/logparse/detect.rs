@@ -318,9 +318,13 @@ fn might_hold_reply(b: &[u8]) -> bool {
     if n >= 3 && b[n - 3..].iter().all(u8::is_ascii_digit) {
         return true;
     }
-    for i in 0..n.saturating_sub(3) {
+    // Offsets before the last three, holding a byte in `2..=5`.
+    let starts = &b[..n.saturating_sub(3)];
+    let mut from = 0;
+    while let Some(i) = crate::reply::next_code_digit(starts, from) {
+        from = i + 1;
         let c = b[i];
-        if !(b'2'..=b'5').contains(&c) || (i > 0 && (b[i - 1].is_ascii_digit() || b[i - 1] == b'.')) {
+        if i > 0 && (b[i - 1].is_ascii_digit() || b[i - 1] == b'.') {
             continue;
         }
         let (x, y, z) = (b[i + 1], b[i + 2], b[i + 3]);
@@ -336,7 +340,7 @@ fn might_hold_reply(b: &[u8]) -> bool {
 
 /// Lines no format claimed: client errors, then replies in free text.
 fn free_text(line: &str, no: usize, c: &mut Conversation) -> Option<Format> {
-    let t = line.trim();
+    let t = lex::trim(line);
     if t.len() < 3 {
         return None;
     }

@@ -31,6 +31,15 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
     None
 }
 
+/// `s.trim()`, with a fast path for the usual line that starts and ends with
+/// a visible ASCII character (`str::trim` decodes a char at each end).
+pub fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// `s.split_once(pat)`, by [`find`].
 pub fn split_once<'a>(s: &'a str, pat: &str) -> Option<(&'a str, &'a str)> {
     let i = find(s, pat)?;
@@ -150,7 +159,7 @@ pub fn strip_outer_prefix(line: &str) -> &str {
     let mut s = line;
     for _ in 0..6 {
         let before = s.len();
-        s = trim_blanks(s, b"");
+        s = trim_blanks(s);
         if s.starts_with('#') {
             s = s.strip_prefix("##[error]").or_else(|| s.strip_prefix("##[warning]")).unwrap_or(s);
         }
@@ -167,13 +176,12 @@ pub fn strip_outer_prefix(line: &str) -> &str {
             break;
         }
     }
-    trim_blanks(s, b":")
+    &s[s.bytes().take_while(|b| matches!(b, b' ' | b'\t' | b':')).count()..]
 }
 
-/// `s` without its leading spaces, tabs and `extra` bytes (ASCII).
-fn trim_blanks<'a>(s: &'a str, extra: &[u8]) -> &'a str {
-    let n = s.bytes().take_while(|b| *b == b' ' || *b == b'\t' || extra.contains(b)).count();
-    &s[n..]
+/// `s` without its leading spaces and tabs.
+fn trim_blanks(s: &str) -> &str {
+    &s[s.bytes().take_while(|b| matches!(b, b' ' | b'\t')).count()..]
 }
 
 fn digits_at(s: &[u8], at: usize, n: usize) -> bool {
@@ -256,7 +264,7 @@ fn skip_syslog_tag(s: &str) -> Option<&str> {
 /// A leading `[...]` group up to 64 chars (`[2026-11-29 15:55:32]`, `[SMTP]`, `[tMMBza8FrUI]`).
 fn skip_bracket(s: &str) -> Option<&str> {
     let r = s.strip_prefix('[')?;
-    let end = r.as_bytes().iter().take(64).position(|&b| b == b']')?;
+    let end = memchr::memchr(b']', &r.as_bytes()[..r.len().min(64)])?;
     let inner = &r[..end];
     // `[<-]`/`[->]` are ssmtp's direction markers, not tags.
     if inner == "<-" || inner == "->" {
@@ -408,6 +416,8 @@ mod tests {
             "said: said: said:",
             "aaaaab aab ab b",
             "é: ü: ✓ x: ",
+            "\u{a0}x\u{a0}",
+            "\tx y \r",
             "",
         ];
         let needles = [": ", " said: ", "status=", "relay=", "a", "ab", "aab", "b", "é", "✓ x", "(in reply to ", "zz", "said: said: said: said:"];
@@ -420,6 +430,7 @@ mod tests {
                     assert_eq!(between(hay, n), hay.split(n).nth(1), "{:?} in {:?}", n, hay);
                 }
                 assert_eq!(find(hay, ""), Some(0));
+                assert_eq!(trim(hay), hay.trim());
             }
         }
     }

@@ -255,8 +255,13 @@ pub fn exim_v(line: &str, no: usize, c: &mut Conversation, known: bool) -> Optio
 /// device logs that borrowed the convention.
 /// `t`: the line without its outer prefix (a suffix of `line`).
 pub fn server_client(line: &str, t: &str, no: usize, c: &mut Conversation) -> Option<Format> {
+    // Most lines starting with `S` or `C` are none of these: the format is
+    // worked out only for those that are.
+    if !(t.starts_with("S: ") || t.starts_with("C: ") || t.starts_with("Connected to ")) {
+        return None;
+    }
     // `[ts] DEBUG [id] S:` is nodemailer; another `[tag] S:` is a device borrowing the convention.
-    let after_bracket = line.find(']').map(|i| line[i + 1..].trim_start()).unwrap_or("");
+    let after_bracket = memchr::memchr(b']', line.as_bytes()).map(|i| line[i + 1..].trim_start()).unwrap_or("");
     let prefix = line.get(..line.len().saturating_sub(t.len())).unwrap_or("").trim_end();
     let format = if ["DEBUG", "INFO", "WARN", "ERROR", "TRACE"]
         .iter()

@@ -30,7 +30,7 @@ impl Conversation {
                     if !open.reply.text.is_empty() || open.lines > 0 {
                         open.reply.text.push('\n');
                     }
-                    open.reply.text.push_str(rest.trim());
+                    open.reply.text.push_str(crate::logparse::lex::trim(rest));
                 }
                 open.lines += 1;
                 if sep != '-' {
@@ -44,7 +44,7 @@ impl Conversation {
         let reply = Reply {
             code: Some(code),
             enhanced: enhanced.map(str::to_string),
-            text: body.trim().to_string(),
+            text: crate::logparse::lex::trim(body).to_string(),
             line,
             nested: false,
         };
