@@ -66,6 +66,12 @@ pub struct Conversation {
     tls_here: bool,
     auth_sent: bool,
     auth_failed_here: bool,
+    /// The text buffer of the last reply dropped past `MAX_REPLIES`, reused
+    /// for the next one: on a large log most replies are dropped, and an
+    /// allocation and a free per reply line was a few percent of the parse.
+    spare_text: Option<String>,
+    /// The same for the enhanced code.
+    spare_enhanced: Option<String>,
 }
 
 impl Conversation {

@@ -96,12 +96,16 @@ impl LogFacts {
     }
 
     /// Keeps a reply unless the bounds say otherwise.
-    pub fn keep_reply(&mut self, r: StagedReply) {
+    /// Keeps `r` within the bounds; a reply past them is counted and handed
+    /// back, so its buffers can be reused.
+    pub fn keep_reply(&mut self, r: StagedReply) -> Option<StagedReply> {
         let failure = r.reply.code.is_none_or(|c| c >= 400);
         if self.replies.len() < MAX_REPLIES || (failure && self.replies.len() < 2 * MAX_REPLIES) {
             self.replies.push(r);
+            None
         } else {
             self.dropped_replies += 1;
+            Some(r)
         }
     }
 

@@ -41,10 +41,18 @@ impl Conversation {
             self.flush();
         }
         let (enhanced, body) = split_enhanced(rest);
+        let mut text = self.spare_text.take().unwrap_or_default();
+        text.clear();
+        text.push_str(crate::logparse::lex::trim(body));
         let reply = Reply {
             code: Some(code),
-            enhanced: enhanced.map(str::to_string),
-            text: crate::logparse::lex::trim(body).to_string(),
+            enhanced: enhanced.map(|e| {
+                let mut owned = self.spare_enhanced.take().unwrap_or_default();
+                owned.clear();
+                owned.push_str(e);
+                owned
+            }),
+            text,
             line,
             nested: false,
         };
@@ -154,11 +162,14 @@ impl Conversation {
         {
             self.facts.replies.remove(i);
         }
-        self.facts.keep_reply(StagedReply {
+        if let Some(dropped) = self.facts.keep_reply(StagedReply {
             reply: r,
             stage,
             echo: false,
-        });
+        }) {
+            self.spare_text = Some(dropped.reply.text);
+            self.spare_enhanced = dropped.reply.enhanced.or(self.spare_enhanced.take());
+        }
         stage
     }
 
