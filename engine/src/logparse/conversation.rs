@@ -295,10 +295,10 @@ impl Conversation {
         }
         let word = text.split_whitespace().next().unwrap_or("");
         // The verb, upper-cased without allocating (verbs are at most 8 letters).
-        let mut buf = [0u8; 8];
+        let verb_bytes = word.as_bytes();
+        // Byte by byte: a `copy_from_slice` of unknown length is a `memcpy` call.
+        let buf: [u8; 8] = std::array::from_fn(|j| verb_bytes.get(j).map_or(0, u8::to_ascii_uppercase));
         let verb = if word.len() <= 8 {
-            buf[..word.len()].copy_from_slice(word.as_bytes());
-            buf[..word.len()].make_ascii_uppercase();
             std::str::from_utf8(&buf[..word.len()]).unwrap_or("")
         } else {
             ""

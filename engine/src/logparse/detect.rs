@@ -164,7 +164,7 @@ impl Dispatcher {
             return by_start;
         }
         if first == b' ' && phpmailer::is_continuation(line) && self.php != phpmailer::PhpState::None {
-            return phpmailer::parse(line, no, c, &mut self.php);
+            return phpmailer::parse(line, None, no, c, &mut self.php);
         }
         let r = match first {
             b'<' | b'>' | b'*' | b'{' | b'}' | b'c' => transcripts::curl(line, no, c, known(Format::Curl)),
@@ -216,7 +216,7 @@ impl Dispatcher {
                 .iter()
                 .any(|p| t.starts_with(p));
         if php_start {
-            if let Some(f) = phpmailer::parse(line, no, c, &mut self.php) {
+            if let Some(f) = phpmailer::parse(line, Some(whole), no, c, &mut self.php) {
                 return Some(f);
             }
         }
@@ -232,7 +232,7 @@ impl Dispatcher {
         }
         let m = markers::scan(line);
         if m.has(markers::PHPMAILER) && !php_start {
-            if let Some(f) = phpmailer::parse(line, no, c, &mut self.php) {
+            if let Some(f) = phpmailer::parse(line, Some(whole), no, c, &mut self.php) {
                 return Some(f);
             }
         }
@@ -291,7 +291,7 @@ impl Dispatcher {
             Format::Ssmtp => transcripts::ssmtp(t, no, c).or_else(|| apps::msmtp_ssmtp(t, no, c, &mut self.apps)),
             Format::Exim => transcripts::exim_v(line, no, c, true).or_else(|| mta::exim(t, no, c)),
             Format::Postfix => mta::postfix(t, no, c),
-            Format::Phpmailer => phpmailer::parse(line, no, c, &mut self.php),
+            Format::Phpmailer => phpmailer::parse(line, Some(whole), no, c, &mut self.php),
             Format::Smtplib => smtplib::parse(t, no, c, &mut self.py).or_else(|| apps::exception(t, no, c)),
             Format::Mailkit | Format::Nodemailer => transcripts::server_client(line, whole, no, c)
                 .or_else(|| apps::nodemailer(t, no, c))

@@ -251,11 +251,9 @@ fn alnum_mask(block: &[u8]) -> u64 {
     for (k, chunk) in block.chunks(8).enumerate() {
         let x = match <[u8; 8]>::try_from(chunk) {
             Ok(word) => u64::from_le_bytes(word),
-            Err(_) => {
-                let mut word = [0u8; 8];
-                word[..chunk.len()].copy_from_slice(chunk);
-                u64::from_le_bytes(word)
-            }
+            // The tail, byte by byte: a `copy_from_slice` of unknown length
+            // is a `memcpy` call, once per line.
+            Err(_) => u64::from_le_bytes(std::array::from_fn(|j| chunk.get(j).copied().unwrap_or(0))),
         };
         let ascii = !x & HI;
         let x = x & !HI;

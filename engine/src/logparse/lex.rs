@@ -293,11 +293,20 @@ fn skip_level(s: &str) -> Option<&str> {
 /// Undoes a Python `repr` of str or bytes: `b'250 OK\r\n'` -> `250 OK`.
 /// Returns `None` when `s` is not a quoted literal.
 pub fn python_unrepr(s: &str) -> Option<String> {
+    let mut out = String::new();
+    python_unrepr_into(s, &mut out)?;
+    Some(out)
+}
+
+/// [`python_unrepr`] into a buffer the caller reuses (cleared first): one
+/// allocation per file instead of one per line.
+pub fn python_unrepr_into(s: &str, out: &mut String) -> Option<()> {
+    out.clear();
     let s = s.trim();
     let s = s.strip_prefix('b').unwrap_or(s);
     let quote = s.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     let body = s[1..].strip_suffix(quote).unwrap_or(&s[1..]);
-    let mut out = String::with_capacity(body.len());
+    out.reserve(body.len());
     // The text between escapes is copied whole.
     let mut rest = body;
     while let Some(i) = memchr::memchr(b'\\', rest.as_bytes()) {
@@ -317,7 +326,7 @@ pub fn python_unrepr(s: &str) -> Option<String> {
         rest = chars.as_str();
     }
     out.push_str(rest);
-    Some(out)
+    Some(())
 }
 
 /// Standard base64 (padding optional). `None` when `s` is not base64.

@@ -55,7 +55,8 @@ pub fn is_continuation(line: &str) -> bool {
     line.starts_with("                   \t")
 }
 
-pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut PhpState) -> Option<Format> {
+/// `whole`: `line` without its outer prefix, when the caller has it already.
+pub fn parse(line: &str, whole: Option<&str>, no: usize, c: &mut Conversation, st: &mut PhpState) -> Option<Format> {
     if is_continuation(line) && *st != PhpState::None {
         let t = line.trim();
         match *st {
@@ -66,7 +67,11 @@ pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut PhpState) -> 
         return Some(Format::Phpmailer);
     }
     let t = line.trim_end().strip_suffix("<br>").unwrap_or(line.trim_end());
-    let body = super::lex::strip_outer_prefix(t);
+    // The same text as `line` (nothing cut at its end): its prefix is stripped already.
+    let body = match whole {
+        Some(w) if t.len() == line.len() => w,
+        _ => super::lex::strip_outer_prefix(t),
+    };
     // The usual lines open with their marker: no search needed.
     if let Some(p) = body
         .strip_prefix("SERVER -> CLIENT: ")
@@ -138,7 +143,7 @@ pub fn parse(line: &str, no: usize, c: &mut Conversation, st: &mut PhpState) -> 
         17 => {
             // The script's `echo 'Mailer Error: ' . $mail->ErrorInfo`: a copy of a message above.
             let msg = after.trim();
-            if msg.is_empty() || parse(msg, no, c, st).is_none() {
+            if msg.is_empty() || parse(msg, None, no, c, st).is_none() {
                 *st = PhpState::Error;
                 summary(&t[i..], no, c);
             }

@@ -8,19 +8,22 @@
 
 use super::conversation::Conversation;
 use super::detect::Format;
-use super::lex::python_unrepr;
+use super::lex::{python_unrepr, python_unrepr_into};
 
 /// Whether per-line `reply:` lines were seen since the last `send:`.
 #[derive(Debug, Default)]
 pub struct SmtplibState {
     reply_lines_seen: bool,
+    /// The un-escaped payload of the current line, reused from line to line.
+    payload: String,
 }
 
 /// `t`: the line without its outer prefix (timestamps of level 2 and of the user's logger).
 pub fn parse(t: &str, no: usize, c: &mut Conversation, st: &mut SmtplibState) -> Option<Format> {
     if let Some(p) = t.strip_prefix("send: ") {
         st.reply_lines_seen = false;
-        let text = python_unrepr(p)?;
+        python_unrepr_into(p, &mut st.payload)?;
+        let text = &st.payload;
         if p.starts_with('b') && (text.ends_with("\r\n.\r\n") || text == ".\r\n") {
             // The message body and its final dot, in one bytes literal.
             c.command(".", no);
@@ -37,9 +40,9 @@ pub fn parse(t: &str, no: usize, c: &mut Conversation, st: &mut SmtplibState) ->
             }
             st.reply_lines_seen = false;
         } else {
-            let text = python_unrepr(p)?;
+            python_unrepr_into(p, &mut st.payload)?;
             st.reply_lines_seen = true;
-            c.server_line(text.trim_end_matches(['\r', '\n']), no);
+            c.server_line(st.payload.trim_end_matches(['\r', '\n']), no);
         }
     } else if let Some(p) = t.strip_prefix("connect: ") {
         connect(p, no, c);
