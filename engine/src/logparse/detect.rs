@@ -73,7 +73,11 @@ impl Format {
 #[derive(Debug, Default)]
 pub struct Dispatcher {
     pub forced: Option<Format>,
-    counts: Vec<(Format, usize)>,
+    /// Lines per format, indexed by `Format as usize` (a lookup per line, not a search).
+    counts: [usize; FORMATS.len()],
+    /// The order formats were first seen in, for ties.
+    first_seen: [usize; FORMATS.len()],
+    seen: usize,
     last: Option<Format>,
     javamail: bool,
     php: phpmailer::PhpState,
@@ -92,17 +96,24 @@ impl Dispatcher {
 
     /// Formats seen, most lines first (ties: first seen).
     pub fn formats(&self) -> Vec<Format> {
-        let mut v = self.counts.clone();
-        v.sort_by_key(|x| std::cmp::Reverse(x.1));
-        v.into_iter().map(|(f, _)| f).collect()
+        let mut v: Vec<Format> = FORMATS.iter().map(|(f, _)| *f).filter(|f| self.counts[*f as usize] > 0).collect();
+        v.sort_by_key(|f| (std::cmp::Reverse(self.counts[*f as usize]), self.first_seen[*f as usize]));
+        v
     }
 
     fn count(&mut self, f: Format) {
         self.last = Some(f);
-        match self.counts.iter_mut().find(|(g, _)| *g == f) {
-            Some((_, n)) => *n += 1,
-            None => self.counts.push((f, 1)),
+        let n = &mut self.counts[f as usize];
+        if *n == 0 {
+            self.first_seen[f as usize] = self.seen;
+            self.seen += 1;
         }
+        *n += 1;
+    }
+
+    /// Whether a line of `f` was seen.
+    fn seen(&self, f: Format) -> bool {
+        self.counts[f as usize] > 0
     }
 
     pub fn finish(&mut self, c: &mut Conversation) {
@@ -154,7 +165,7 @@ impl Dispatcher {
 
     fn any_line(&mut self, line: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         let first = *line.as_bytes().first()?;
-        let known = |f| self.last == Some(f) || self.counts.iter().any(|(g, _)| *g == f);
+        let known = |f| self.last == Some(f) || self.seen(f);
         // Line-start markers first: they are cheap and unambiguous.
         let by_start = match first {
             b'<' | b' ' | b'*' | b'=' if line.len() >= 4 => transcripts::swaks(line, no, c, known(Format::Swaks)),
@@ -375,4 +386,26 @@ fn free_text(line: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         c.reply(Reply { line: no, ..r }, stage, true);
     }
     Some(Format::Text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dispatcher counts lines in an array indexed by `Format as usize`.
+    #[test]
+    fn formats_are_listed_in_discriminant_order() {
+        for (i, (f, name)) in FORMATS.iter().enumerate() {
+            assert_eq!(*f as usize, i, "{}", name);
+        }
+    }
+
+    #[test]
+    fn formats_most_lines_first_ties_first_seen() {
+        let mut d = Dispatcher::new(None);
+        for f in [Format::Postfix, Format::Swaks, Format::Swaks, Format::Curl, Format::Postfix, Format::Text] {
+            d.count(f);
+        }
+        assert_eq!(d.formats(), vec![Format::Postfix, Format::Swaks, Format::Curl, Format::Text]);
+    }
 }
