@@ -403,7 +403,14 @@ mod tests {
     #[test]
     fn formats_most_lines_first_ties_first_seen() {
         let mut d = Dispatcher::new(None);
-        for f in [Format::Postfix, Format::Swaks, Format::Swaks, Format::Curl, Format::Postfix, Format::Text] {
+        for f in [
+            Format::Postfix,
+            Format::Swaks,
+            Format::Swaks,
+            Format::Curl,
+            Format::Postfix,
+            Format::Text,
+        ] {
             d.count(f);
         }
         assert_eq!(d.formats(), vec![Format::Postfix, Format::Swaks, Format::Curl, Format::Text]);

@@ -429,7 +429,21 @@ mod tests {
             "\tx y \r",
             "",
         ];
-        let needles = [": ", " said: ", "status=", "relay=", "a", "ab", "aab", "b", "é", "✓ x", "(in reply to ", "zz", "said: said: said: said:"];
+        let needles = [
+            ": ",
+            " said: ",
+            "status=",
+            "relay=",
+            "a",
+            "ab",
+            "aab",
+            "b",
+            "é",
+            "✓ x",
+            "(in reply to ",
+            "zz",
+            "said: said: said: said:",
+        ];
         for line in lines {
             for cut in (0..=line.len()).filter(|&i| line.is_char_boundary(i)) {
                 let hay = &line[..cut];

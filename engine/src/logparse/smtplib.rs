@@ -59,7 +59,9 @@ pub fn parse(t: &str, no: usize, c: &mut Conversation, st: &mut SmtplibState) ->
 fn summary_reply(s: &str, no: usize, c: &mut Conversation) {
     let Some((code, rest)) = s.split_once(')') else { return };
     let Ok(code) = code.trim().parse::<u16>() else { return };
-    let msg = super::lex::split_once(rest, "Msg: ").and_then(|(_, m)| python_unrepr(m)).unwrap_or_default();
+    let msg = super::lex::split_once(rest, "Msg: ")
+        .and_then(|(_, m)| python_unrepr(m))
+        .unwrap_or_default();
     let lines: Vec<&str> = msg.split('\n').collect();
     for (i, l) in lines.iter().enumerate() {
         let sep = if i + 1 == lines.len() { ' ' } else { '-' };

@@ -261,7 +261,9 @@ pub fn server_client(line: &str, t: &str, no: usize, c: &mut Conversation) -> Op
         return None;
     }
     // `[ts] DEBUG [id] S:` is nodemailer; another `[tag] S:` is a device borrowing the convention.
-    let after_bracket = memchr::memchr(b']', line.as_bytes()).map(|i| line[i + 1..].trim_start()).unwrap_or("");
+    let after_bracket = memchr::memchr(b']', line.as_bytes())
+        .map(|i| line[i + 1..].trim_start())
+        .unwrap_or("");
     let prefix = line.get(..line.len().saturating_sub(t.len())).unwrap_or("").trim_end();
     let format = if ["DEBUG", "INFO", "WARN", "ERROR", "TRACE"]
         .iter()
