@@ -217,3 +217,48 @@ fn every_name_unresolvable_points_at_dns() {
     assert_eq!(d.json()["facts"]["probe"]["all_connect_failed"], true);
     assert_first_cause(&d, "cause.dns-failure");
 }
+
+#[test]
+fn device_sending_to_an_mx_that_is_not_exchange_online() {
+    // contoso.com's MX is a mail filter in front of Microsoft 365; the device is set to it.
+    const FILTER: &str = "mx1.filter.example.net";
+    let stub = DnsStub::start(vec![
+        StubRecord::Mx("contoso.com".into(), 10, FILTER.into()),
+        txt("contoso.com", "v=spf1 include:spf.protection.outlook.com -all"),
+        loopback(FILTER),
+    ]);
+    let server = FakeServer::start(Scenario::by_name("direct-send").unwrap());
+    let run = run_probe(&stub, &server, &["--domain", "contoso.com"]);
+    let f = facts(&run);
+    assert_eq!(f["mx_host"], FILTER);
+    assert_eq!(f["mx_is_exo"], false);
+    assert_eq!(f["endpoints"][0]["role"], "other");
+
+    let mut a = args(&[
+        "diagnose",
+        "--probe",
+        "--format",
+        "json",
+        "--dns-server",
+        &stub.addr.to_string(),
+        "--timeout",
+        "3",
+        "--endpoint",
+        &format!("@mx:{}", server.addr.port()),
+        "--ca-file",
+        &ca_file(&server).display().to_string(),
+        "--domain",
+        "contoso.com",
+    ]);
+    a.extend(args(&["--set", &format!("device.server={}", FILTER)]));
+    let d = smtp_doctor(&a, None);
+    assert_first_cause(&d, "cause.mx-not-exchange-online");
+    // The fix names the MX found and asks Graph for the tenant's own endpoint.
+    let text = d.stdout.clone();
+    assert!(text.contains("fix.use-tenant-exo-endpoint"), "{}", text);
+    assert!(
+        text.contains("Get-MgDomainServiceConfigurationRecord -DomainId contoso.com"),
+        "{}",
+        text
+    );
+}
