@@ -154,6 +154,42 @@ fn config_file_errors_name_file_and_line() {
     assert_eq!(v["method"]["id"], "method.smtp-auth-submission");
 }
 
+/// `answers.*` names come from the KB's questions: a mistyped answer is an
+/// error (it would otherwise be ignored while the report keeps asking).
+#[test]
+fn answers_must_be_ones_the_kb_asks_for() {
+    let r = run_args(&["diagnose", "--reply", MAILBOX_DISABLED, "--set", "answers.mfa_enabeld=true"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("answers.mfa_enabeld") && r.stderr.contains("did you mean `answers.mfa_enabled`"),
+        "{}",
+        r.stderr
+    );
+    let r = run_args(&[
+        "diagnose",
+        "--reply",
+        MAILBOX_DISABLED,
+        "--set",
+        "answers.mfa_enabled=true",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    assert_eq!(json(&r)["facts"]["answers"]["mfa_enabled"], true);
+
+    let d = scratch("answers");
+    let f = d.join("facts.yaml");
+    std::fs::write(
+        &f,
+        "device:\n  server: smtp.office365.com\nanswers:\n  owa_signin_ok: true\n  mfa_enabeld: true\n",
+    )
+    .unwrap();
+    let r = run_args(&["diagnose", "--config", f.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains(&format!("{}:5:3", f.display())), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean `answers.mfa_enabled`"), "{}", r.stderr);
+}
+
 #[test]
 fn explain_codes_and_ids() {
     for q in ["5.7.139", "535", "cause.smtp-auth-disabled", MAILBOX_DISABLED] {

@@ -29,7 +29,7 @@ impl CaseResult {
 
 /// Builds the facts of a case.
 pub fn case_report(kb: &Kb, case: &RawCase, lang: &str) -> Result<Report, String> {
-    let mut b = InputBuilder::new();
+    let mut b = InputBuilder::for_kb(kb);
     for (path, v) in &case.input.facts {
         let arg = format!("{}={}", path, serde_json::to_string(v).unwrap_or_default());
         // Values are JSON; strings keep their quotes so YAML parsing keeps them strings.

@@ -16,11 +16,47 @@ use serde_json::{json, Value};
 pub struct InputBuilder {
     facts: Facts,
     replies_given: usize,
+    /// The `answers.*` facts the KB's questions set, when the builder knows
+    /// the KB: `answers` is open in the facts schema (the KB names its
+    /// answers), so without this a mistyped answer would be silently ignored.
+    answer_facts: Option<Vec<String>>,
 }
 
 impl InputBuilder {
     pub fn new() -> InputBuilder {
         InputBuilder::default()
+    }
+
+    /// A builder that also checks `answers.*` names against `kb`'s questions.
+    pub fn for_kb(kb: &Kb) -> InputBuilder {
+        InputBuilder {
+            answer_facts: Some(answer_facts(kb)),
+            ..InputBuilder::default()
+        }
+    }
+
+    /// The first `answers.*` fact in `facts` that no question sets, with a
+    /// diagnostic (a close name suggested).
+    fn undeclared_answer(&self, facts: &Facts, origin: SourcePos) -> Option<(String, Diagnostic)> {
+        let asked = self.answer_facts.as_ref()?;
+        let given = facts.get("answers").and_then(Value::as_object)?;
+        let key = given
+            .keys()
+            .find(|k| !asked.iter().any(|a| a.strip_prefix("answers.") == Some(k.as_str())))?;
+        let path = format!("answers.{}", key);
+        let d = Diagnostic::error(
+            "bad-fact",
+            origin,
+            format!("unknown fact `{}`: no question of the knowledge base sets it", path),
+        );
+        let d = match did_you_mean(&path, asked.iter()) {
+            Some(s) => d.with_help(format!(
+                "did you mean `{}`? (`smtp-doctor kb list --kind question` lists the questions)",
+                s
+            )),
+            None => d.with_help("`smtp-doctor kb list --kind question` lists the questions and the facts they set"),
+        };
+        Some((key.clone(), d))
     }
 
     /// A device settings file: either the `device` map itself, or a facts tree
@@ -75,6 +111,13 @@ impl InputBuilder {
                 ..d
             });
         }
+        if let Some((key, d)) = self.undeclared_answer(&local, SourcePos::file_only(path)) {
+            let (l, c) = if has_roots { index.locate_key("/answers", &key) } else { None }.unwrap_or((1, 1));
+            return Err(Diagnostic {
+                pos: SourcePos::new(path, l, c),
+                ..d
+            });
+        }
         for (root, v) in local.as_value().as_object().into_iter().flatten() {
             if let Some(obj) = v.as_object() {
                 self.facts
@@ -107,6 +150,9 @@ impl InputBuilder {
             if let Some(s) = did_you_mean(&path, declared.iter()) {
                 d = d.with_help(format!("did you mean `{}`?", s));
             }
+            return Err(d);
+        }
+        if let Some((_, d)) = self.undeclared_answer(&local, SourcePos::file_only("--set")) {
             return Err(d);
         }
         self.facts.set(&path, value).map_err(err)
@@ -180,4 +226,13 @@ pub fn reply_fact(r: &reply::Reply, stage: &str, origin: &str, file: &str, line:
         "origin": origin,
         "source": { "file": file, "line": line },
     })
+}
+
+/// The `answers.*` facts `kb`'s questions set.
+pub fn answer_facts(kb: &Kb) -> Vec<String> {
+    kb.questions
+        .iter()
+        .map(|q| q.value.fact.clone())
+        .filter(|f| f.starts_with("answers."))
+        .collect()
 }

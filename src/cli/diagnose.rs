@@ -78,7 +78,7 @@ fn check_probe_options(a: &DiagnoseArgs) -> Result<(), CliError> {
 pub fn run(g: &GlobalArgs, a: &DiagnoseArgs) -> Result<i32, CliError> {
     check_probe_options(a)?;
     let (kb, _) = g.load_kb()?;
-    let mut b = InputBuilder::new();
+    let mut b = InputBuilder::for_kb(&kb);
     let mut probe_text = String::new();
     if a.probe {
         let outcome = super::probe::run_probes(super::probe::config(&a.probe_args, kb.settings.probe.clone())?)?;

@@ -4,8 +4,9 @@
 //!
 //! A misspelt fact is the most dangerous KB mistake: the rule compiles, the fact
 //! is simply never known, and the rule stays undecided forever. So every path
-//! must be declared by `schemas/facts.schema.json`, or be a `derived.*` fact that
-//! some derive rule sets (`probe` and `answers` are open by design).
+//! must be declared by `schemas/facts.schema.json`, be a `derived.*` fact that
+//! some derive rule sets, or an `answers.*` fact that some question sets
+//! (`probe` is open by design).
 
 use super::span::{char_offset, pos_in_value};
 use super::Findings;
@@ -17,8 +18,8 @@ use crate::suggest::did_you_mean;
 use rhai::{ASTNode, Expr, AST};
 use std::collections::BTreeSet;
 
-/// Roots under which any name is allowed: probes and answers grow without schema changes.
-const OPEN_ROOTS: [&str; 2] = ["probe", "answers"];
+/// Roots under which any name is allowed: probes grow without schema changes.
+const OPEN_ROOTS: [&str; 1] = ["probe"];
 
 /// The facts a KB may refer to.
 pub struct FactCatalog {
@@ -28,6 +29,8 @@ pub struct FactCatalog {
     parents: BTreeSet<String>,
     /// `derived.*` paths set by derive rules.
     derived: BTreeSet<String>,
+    /// `answers.*` paths set by questions.
+    answers: BTreeSet<String>,
 }
 
 impl FactCatalog {
@@ -43,10 +46,17 @@ impl FactCatalog {
             .filter(|r| r.value.kind == RuleKind::Derive)
             .flat_map(|r| r.value.set.keys().cloned())
             .collect();
+        let answers = raw
+            .questions
+            .iter()
+            .map(|q| q.value.fact.clone())
+            .filter(|f| f.starts_with("answers."))
+            .collect();
         FactCatalog {
             declared,
             parents,
             derived,
+            answers,
         }
     }
 
@@ -55,6 +65,13 @@ impl FactCatalog {
         let root = path.split('.').next().unwrap_or("");
         if OPEN_ROOTS.contains(&root) {
             return Ok(());
+        }
+        if root == "answers" {
+            return if self.answers.contains(path) {
+                Ok(())
+            } else {
+                Err(did_you_mean(path, self.answers.iter()))
+            };
         }
         if root == "derived" {
             let ok = self
@@ -78,7 +95,7 @@ impl FactCatalog {
 }
 
 fn unknown_fact_help(suggestion: Option<String>) -> String {
-    let base = "facts are declared in schemas/facts.schema.json; `derived.*` facts by a derive rule's `set:`";
+    let base = "facts are declared in schemas/facts.schema.json; `derived.*` facts by a derive rule's `set:`, `answers.*` facts by a question's `fact:`";
     match suggestion {
         Some(s) => format!("did you mean `{}`? ({})", s, base),
         None => base.to_string(),
