@@ -262,3 +262,56 @@ fn device_sending_to_an_mx_that_is_not_exchange_online() {
         text
     );
 }
+
+/// `a` and `mx` terms authorise the addresses of the names they point at (with
+/// their prefix lengths); a `ptr` term, not evaluated, leaves coverage unknown
+/// rather than "not covered". The public IPs are loopback addresses: the stub
+/// serves no other, and they are only compared, never contacted.
+#[test]
+fn spf_a_and_mx_terms_and_unevaluated_ptr() {
+    let records = |spf: &str| {
+        vec![
+            StubRecord::Mx("contoso.com".into(), 10, "mail.contoso.com".into()),
+            txt("contoso.com", spf),
+            txt("devices.contoso.com", "v=spf1 a:printers.contoso.com/24 -all"),
+            StubRecord::Address("contoso.com".into(), "127.0.0.5".parse().unwrap()),
+            StubRecord::Address("mail.contoso.com".into(), "127.0.0.6".parse().unwrap()),
+            StubRecord::Address("printers.contoso.com".into(), "127.0.1.1".parse().unwrap()),
+        ]
+    };
+    let spf_facts = |spf: &str, public_ip: &str| {
+        let stub = DnsStub::start(records(spf));
+        let mut a = probe_args(&stub);
+        a.extend(args(&[
+            "--domain",
+            "contoso.com",
+            "--public-ip",
+            public_ip,
+            "--endpoint",
+            "127.0.0.1:1",
+        ]));
+        facts(&smtp_doctor(&a, None))
+    };
+    // The domain's own A record.
+    assert_eq!(spf_facts("v=spf1 a -all", "127.0.0.5")["spf_covers_ip"], true);
+    assert_eq!(spf_facts("v=spf1 a -all", "127.0.0.6")["spf_covers_ip"], false);
+    // Its MX host's address.
+    let f = spf_facts("v=spf1 mx -all", "127.0.0.6");
+    assert_eq!(f["spf_covers_ip"], true);
+    assert_eq!(f["spf_lookup_count"], 1);
+    // A named host with a prefix, inside an include (the include's own terms).
+    assert_eq!(
+        spf_facts("v=spf1 include:devices.contoso.com -all", "127.0.1.200")["spf_covers_ip"],
+        true
+    );
+    assert_eq!(
+        spf_facts("v=spf1 include:devices.contoso.com -all", "127.0.2.1")["spf_covers_ip"],
+        false
+    );
+    // A failing qualifier authorises nothing.
+    assert_eq!(spf_facts("v=spf1 -a ~all", "127.0.0.5")["spf_covers_ip"], false);
+    // `ptr` is not evaluated: unknown, so no rule can say the IP is missing.
+    assert!(spf_facts("v=spf1 ptr -all", "127.0.0.9").get("spf_covers_ip").is_none());
+    // `+all` passes everything.
+    assert_eq!(spf_facts("v=spf1 +all", "127.0.0.9")["spf_covers_ip"], true);
+}

@@ -4,8 +4,11 @@
 //! does evaluating it take (RFC 7208 allows 10).
 //!
 //! Includes and redirects are followed breadth-first with a visited set, at most
-//! `MAX_FETCHES` TXT queries and `MAX_DEPTH` levels deep, so a loop or a huge
-//! include tree costs a bounded number of queries.
+//! `MAX_FETCHES` queries and `MAX_DEPTH` levels deep, so a loop or a huge
+//! include tree costs a bounded number of queries. The IP is looked for in
+//! `ip4:`/`ip6:` ranges, in the addresses of `a` and `mx` terms (with their
+//! prefix lengths) and under `+all`; a `ptr` or `exists` term, which this check
+//! does not evaluate, leaves the answer unknown rather than "not covered".
 
 use crate::dns::Dns;
 use serde::Serialize;
@@ -28,7 +31,9 @@ pub struct SpfReport {
     pub includes_m365: bool,
     /// `include:` names of the domain's own record.
     pub includes: Vec<String>,
-    /// Some pass-qualified `ip4:`/`ip6:` range (here or in an include) holds the public IP; `None` without one.
+    /// Some pass-qualified `ip4:`/`ip6:` range, `a` or `mx` term or `+all` (here
+    /// or in an include) holds the public IP; `None` without a public IP, or when
+    /// only a `ptr`/`exists` term could still authorise it.
     pub covers_ip: Option<bool>,
     /// DNS-querying terms (include, a, mx, ptr, exists, redirect) over the whole tree.
     pub lookup_count: u32,
@@ -61,6 +66,41 @@ pub fn in_range(ip: IpAddr, range: &str) -> bool {
     }
 }
 
+/// `a[:domain][/len4][//len6]` or `mx...` after the name: the domain to resolve
+/// (`current` when none is given) and the prefix lengths for IPv4 and IPv6.
+fn host_term(arg: Option<&str>, bare: &str, current: &str) -> (String, u32, u32) {
+    // Without `:`, the prefix (if any) follows the name itself: `a/24`.
+    let spec = match arg {
+        Some(a) => a.to_string(),
+        None => bare.find('/').map(|i| bare[i..].to_string()).unwrap_or_default(),
+    };
+    let (domain, lens) = match spec.find('/') {
+        Some(i) => (&spec[..i], &spec[i..]),
+        None => (spec.as_str(), ""),
+    };
+    let (v4, v6) = match lens.strip_prefix('/') {
+        Some(rest) => match rest.split_once("//") {
+            Some((a, b)) => (a.parse().unwrap_or(32), b.parse().unwrap_or(128)),
+            None if rest.starts_with('/') => (32, rest[1..].parse().unwrap_or(128)),
+            None => (rest.parse().unwrap_or(32), 128),
+        },
+        None => (32, 128),
+    };
+    let domain = if domain.is_empty() { current } else { domain };
+    (domain.trim_end_matches('.').to_string(), v4, v6)
+}
+
+/// Whether `ip` is one of `addrs` within the term's prefix lengths.
+fn among(ip: IpAddr, addrs: &[IpAddr], v4: u32, v6: u32) -> bool {
+    addrs.iter().any(|a| {
+        let len = if a.is_ipv4() { v4 } else { v6 };
+        in_range(ip, &format!("{}/{}", a, len))
+    })
+}
+
+/// RFC 7208 4.6.4: at most 10 MX hosts are looked at for an `mx` term.
+const MAX_MX_HOSTS: usize = 10;
+
 /// One term of a record: qualifier and the term without it.
 fn split_qualifier(term: &str) -> (char, &str) {
     match term.chars().next() {
@@ -90,9 +130,11 @@ pub async fn check(dns: &Dns, domain: &str, public_ip: Option<IpAddr>, m365: &[S
     let mut visited: BTreeSet<String> = BTreeSet::from([domain.to_ascii_lowercase()]);
     let mut queue: VecDeque<(String, usize, bool)> = VecDeque::new();
     let mut fetches = 0usize;
-    let mut record = Some((first.to_string(), 0usize, true, true));
+    // A `ptr`/`exists` term that could authorise the IP, not evaluated here.
+    let mut unevaluated = false;
+    let mut record = Some((first.to_string(), 0usize, true, true, domain.to_ascii_lowercase()));
     loop {
-        if let Some((text, depth, is_top, authorises)) = record.take() {
+        if let Some((text, depth, is_top, authorises, current)) = record.take() {
             for term in text.split_whitespace().skip(1) {
                 let (q, t) = split_qualifier(term);
                 let lower = t.to_ascii_lowercase();
@@ -113,7 +155,49 @@ pub async fn check(dns: &Dns, domain: &str, public_ip: Option<IpAddr>, m365: &[S
                             queue.push_back((target, depth + 1, authorises && q == '+'));
                         }
                     }
-                    ("a" | "mx" | "ptr" | "exists", _) => rep.lookup_count += 1,
+                    ("a" | "mx", arg) => {
+                        rep.lookup_count += 1;
+                        let Some(ip) = public_ip.filter(|_| q == '+' && authorises && rep.covers_ip != Some(true)) else {
+                            continue;
+                        };
+                        let (target, v4, v6) = host_term(arg.as_deref(), &lower, &current);
+                        // Macros (`%{i}`) need the message being checked: not evaluated.
+                        if target.contains('%') {
+                            unevaluated = true;
+                            continue;
+                        }
+                        let hosts = if name == "a" {
+                            vec![target.clone()]
+                        } else {
+                            fetches += 1;
+                            match dns.mx(&target).await {
+                                Ok(mx) => mx.into_iter().map(|(_, h)| h).take(MAX_MX_HOSTS).collect(),
+                                Err(e) => {
+                                    note_failure(&mut rep, e, &target);
+                                    Vec::new()
+                                }
+                            }
+                        };
+                        for host in hosts {
+                            if fetches >= MAX_FETCHES {
+                                rep.truncated = true;
+                                break;
+                            }
+                            fetches += 1;
+                            match dns.addresses(&host).await {
+                                Ok(addrs) if among(ip, &addrs, v4, v6) => {
+                                    rep.covers_ip = Some(true);
+                                    break;
+                                }
+                                Ok(_) => {}
+                                Err(e) => note_failure(&mut rep, e, &host),
+                            }
+                        }
+                    }
+                    ("ptr" | "exists", _) => {
+                        rep.lookup_count += 1;
+                        unevaluated |= q == '+' && authorises;
+                    }
                     ("ip4" | "ip6", Some(range)) if q == '+' && authorises => {
                         if let Some(ip) = public_ip {
                             if in_range(ip, &range) {
@@ -121,7 +205,15 @@ pub async fn check(dns: &Dns, domain: &str, public_ip: Option<IpAddr>, m365: &[S
                             }
                         }
                     }
-                    ("all", None) if is_top => rep.all = Some(format!("{}all", q)),
+                    ("all", None) => {
+                        if is_top {
+                            rep.all = Some(format!("{}all", q));
+                        }
+                        // `+all` passes every address (a misconfiguration, but it covers the IP).
+                        if q == '+' && authorises && public_ip.is_some() {
+                            rep.covers_ip = Some(true);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -135,12 +227,23 @@ pub async fn check(dns: &Dns, domain: &str, public_ip: Option<IpAddr>, m365: &[S
         match dns.txt(&name).await {
             Ok(txts) => {
                 // An include that does not pass (`-include:`) cannot authorise the IP; its lookups still count.
-                record = txts.into_iter().find(|t| is_spf(t)).map(|t| (t, depth, false, pass));
+                record = txts.into_iter().find(|t| is_spf(t)).map(|t| (t, depth, false, pass, name.clone()));
             }
             Err(e) => rep.errors.push(e.describe(&name)),
         }
     }
+    if unevaluated && rep.covers_ip == Some(false) {
+        rep.covers_ip = None;
+    }
     Ok(rep)
+}
+
+/// A failed `a`/`mx` look-up: a name without records is an answer (the term
+/// matches nothing), anything else is worth saying.
+fn note_failure(rep: &mut SpfReport, e: crate::dns::DnsFailure, name: &str) {
+    if !matches!(e, crate::dns::DnsFailure::NxDomain | crate::dns::DnsFailure::NoRecords) {
+        rep.errors.push(e.describe(name));
+    }
 }
 
 #[cfg(test)]
@@ -157,6 +260,25 @@ mod tests {
         assert!(!in_range(ip, "2001:db8::/32"));
         assert!(in_range("2001:db8::1".parse().unwrap(), "2001:db8::/32"));
         assert!(!in_range(ip, "garbage"));
+    }
+
+    #[test]
+    fn a_and_mx_terms() {
+        assert_eq!(host_term(None, "a", "contoso.com"), ("contoso.com".into(), 32, 128));
+        assert_eq!(host_term(None, "a/24", "contoso.com"), ("contoso.com".into(), 24, 128));
+        assert_eq!(
+            host_term(Some("mail.contoso.com"), "a:mail.contoso.com", "x"),
+            ("mail.contoso.com".into(), 32, 128)
+        );
+        assert_eq!(
+            host_term(Some("contoso.com/24//64"), "mx:contoso.com/24//64", "x"),
+            ("contoso.com".into(), 24, 64)
+        );
+        assert_eq!(host_term(None, "mx//64", "contoso.com"), ("contoso.com".into(), 32, 64));
+        let ip: IpAddr = "203.0.113.10".parse().unwrap();
+        assert!(among(ip, &["203.0.113.10".parse().unwrap()], 32, 128));
+        assert!(among(ip, &["203.0.113.1".parse().unwrap()], 24, 128));
+        assert!(!among(ip, &["203.0.113.1".parse().unwrap()], 32, 128));
     }
 
     #[test]
