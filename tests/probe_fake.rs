@@ -309,3 +309,23 @@ fn closed_port_is_refused_and_points_at_a_blocked_port() {
     assert_eq!(f["client_errors"][0]["kind"], "connection-refused");
     assert_first_cause(&diagnose(&t, &[]), "cause.port-blocked");
 }
+
+/// `--format markdown` is a ticket-ready document: heading, verdict, and the
+/// text report in a fence (the password is redacted there as everywhere).
+#[test]
+fn markdown_report_for_a_ticket() {
+    let t = target("ok", "submission");
+    let mut a = args(&["probe", "--format", "markdown", "--transcript"]);
+    a.extend(t.base.iter().cloned());
+    a.extend(args(&signin()));
+    let run = smtp_doctor(&a, None);
+    assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.starts_with("## smtp-doctor probe\n\nEvery step worked"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("```text\nsmtp-doctor probe: 1 endpoint(s)"), "{}", run.stdout);
+    assert!(run.stdout.trim_end().ends_with("```"), "{}", run.stdout);
+    assert!(!run.stdout.contains(PASSWORD), "{}", run.stdout);
+}

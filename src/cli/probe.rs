@@ -184,8 +184,24 @@ pub fn run(g: &GlobalArgs, a: &ProbeArgs) -> Result<i32, CliError> {
     let outcome = run_probes(config(a, kb.settings.probe.clone())?)?;
     let out = match g.format {
         Format::Json => to_json(&smtp_doctor_probes::probe_report(&outcome)),
-        Format::Text | Format::Markdown => smtp_doctor_probes::render(&outcome, a.transcript),
+        Format::Text => smtp_doctor_probes::render(&outcome, a.transcript),
+        Format::Markdown => markdown(&smtp_doctor_probes::render(&outcome, a.transcript), exit_code(&outcome)),
     };
     emit(&out)?;
     Ok(exit_code(&outcome))
+}
+
+/// The report for a ticket: a heading, the verdict, and the text report as a
+/// code block, so its aligned columns and the transcript survive any Markdown
+/// renderer (the text is already redacted).
+fn markdown(text: &str, code: i32) -> String {
+    let verdict = if code == 0 {
+        "Every step worked and nothing is listed."
+    } else {
+        "Some step failed, or the address is listed: details below."
+    };
+    // A fence longer than any run of backticks in the text.
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("## smtp-doctor probe\n\n{}\n\n{}text\n{}{}\n", verdict, fence, text, fence)
 }
