@@ -46,8 +46,8 @@ fn probe_args(stub: &DnsStub) -> Vec<String> {
     ])
 }
 
-fn run_probe(stub: &DnsStub, server: &FakeServer, extra: &[&str]) -> Run {
-    let mut a = probe_args(stub);
+/// `a` (probe or diagnose arguments) with the fake server as the `@mx` endpoint.
+fn run_at_mx(mut a: Vec<String>, server: &FakeServer, extra: &[&str]) -> Run {
     a.extend(args(&[
         "--endpoint",
         &format!("@mx:{}", server.addr.port()),
@@ -56,6 +56,22 @@ fn run_probe(stub: &DnsStub, server: &FakeServer, extra: &[&str]) -> Run {
     ]));
     a.extend(args(extra));
     smtp_doctor(&a, None)
+}
+
+fn run_probe(stub: &DnsStub, server: &FakeServer, extra: &[&str]) -> Run {
+    run_at_mx(probe_args(stub), server, extra)
+}
+
+/// `diagnose --probe --format json` asking the stub.
+fn diagnose_args(stub: &DnsStub) -> Vec<String> {
+    let mut a = probe_args(stub);
+    a[0] = "diagnose".into();
+    a.insert(1, "--probe".into());
+    a
+}
+
+fn run_diagnose(stub: &DnsStub, server: &FakeServer, extra: &[&str]) -> Run {
+    run_at_mx(diagnose_args(stub), server, extra)
 }
 
 #[test]
@@ -83,26 +99,18 @@ fn mx_spf_and_blocklist_facts() {
     assert_eq!(f["blocklist_results"].as_array().unwrap().len(), 3);
     assert_eq!(f["dns_server"], stub.addr.to_string());
 
-    let mut a = args(&[
-        "diagnose",
-        "--probe",
-        "--format",
-        "json",
-        "--dns-server",
-        &stub.addr.to_string(),
-        "--timeout",
-        "3",
-    ]);
-    a.extend(args(&[
-        "--endpoint",
-        &format!("@mx:{}", server.addr.port()),
-        "--domain",
-        "contoso.com",
-        "--public-ip",
-        PUBLIC_IP,
-    ]));
-    a.extend(args(&["--set", "device.connector_present=false"]));
-    let d = smtp_doctor(&a, None);
+    let d = run_diagnose(
+        &stub,
+        &server,
+        &[
+            "--domain",
+            "contoso.com",
+            "--public-ip",
+            PUBLIC_IP,
+            "--set",
+            "device.connector_present=false",
+        ],
+    );
     assert_eq!(d.json()["method"]["id"], "method.direct-send");
     assert_first_cause(&d, "cause.ip-blocklisted");
     assert!(causes(&d).iter().take(3).any(|c| c == "cause.spf-missing-ip"), "{:?}", causes(&d));
@@ -202,16 +210,7 @@ fn unknown_domain_and_unresolvable_endpoint() {
 #[test]
 fn every_name_unresolvable_points_at_dns() {
     let stub = DnsStub::start(vec![]);
-    let mut a = args(&[
-        "diagnose",
-        "--probe",
-        "--format",
-        "json",
-        "--dns-server",
-        &stub.addr.to_string(),
-        "--timeout",
-        "3",
-    ]);
+    let mut a = diagnose_args(&stub);
     a.extend(args(&["--endpoint", "smtp.contoso.test:587", "--endpoint", "mx.contoso.test:25"]));
     let d = smtp_doctor(&a, None);
     assert_eq!(d.json()["facts"]["probe"]["all_connect_failed"], true);
@@ -234,24 +233,8 @@ fn device_sending_to_an_mx_that_is_not_exchange_online() {
     assert_eq!(f["mx_is_exo"], false);
     assert_eq!(f["endpoints"][0]["role"], "other");
 
-    let mut a = args(&[
-        "diagnose",
-        "--probe",
-        "--format",
-        "json",
-        "--dns-server",
-        &stub.addr.to_string(),
-        "--timeout",
-        "3",
-        "--endpoint",
-        &format!("@mx:{}", server.addr.port()),
-        "--ca-file",
-        &ca_file(&server).display().to_string(),
-        "--domain",
-        "contoso.com",
-    ]);
-    a.extend(args(&["--set", &format!("device.server={}", FILTER)]));
-    let d = smtp_doctor(&a, None);
+    let device_server = format!("device.server={}", FILTER);
+    let d = run_diagnose(&stub, &server, &["--domain", "contoso.com", "--set", &device_server]);
     assert_first_cause(&d, "cause.mx-not-exchange-online");
     // The fix names the MX found and asks Graph for the tenant's own endpoint.
     let text = d.stdout.clone();
