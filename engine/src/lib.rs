@@ -26,6 +26,7 @@ pub mod report;
 pub mod rules;
 pub mod score;
 pub mod suggest;
+pub(crate) mod swar;
 pub mod yaml_pos;
 
 pub use diag::{Diagnostic, Diagnostics, Severity, SourcePos};

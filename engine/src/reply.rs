@@ -218,14 +218,8 @@ fn scan_line(line: &str, whole_is_reply: bool) -> Vec<Hit> {
 /// or an enhanced code) at or after `from`. Eight bytes at a time (SWAR):
 /// most of a log line is letters and other digits, passed over a word at once.
 pub(crate) fn next_code_digit(b: &[u8], mut from: usize) -> Option<usize> {
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const ONES: u64 = 0x0101_0101_0101_0101;
     while let Some(word) = b.get(from..from + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-        let x = u64::from_le_bytes(word);
-        let low = x & !HI;
-        // Top bit of each (7-bit) byte set where it is >= n; `!x & HI` keeps ASCII bytes.
-        let at_least = |n: u8| ((low | HI) - ONES * n as u64) & HI;
-        let found = at_least(b'2') & !at_least(b'6') & !x & HI;
+        let found = crate::swar::in_range(u64::from_le_bytes(word), b'2', b'5');
         if found != 0 {
             return Some(from + found.trailing_zeros() as usize / 8);
         }

@@ -243,10 +243,7 @@ pub fn kind_of(text: &str) -> Option<&'static str> {
 /// bytes). Eight bytes at a time in a `u64` (SWAR): each byte's range tests
 /// are done in its top bit, then the eight top bits are gathered by a multiply.
 fn alnum_mask(block: &[u8]) -> u64 {
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    // Top bit of each byte set where the byte is >= n (bytes below 0x80, n <= 0x80).
-    let at_least = |x: u64, n: u8| ((x | HI) - ONES * n as u64) & HI;
+    use crate::swar::in_range;
     let mut mask = 0u64;
     for (k, chunk) in block.chunks(8).enumerate() {
         let x = match <[u8; 8]>::try_from(chunk) {
@@ -255,12 +252,8 @@ fn alnum_mask(block: &[u8]) -> u64 {
             // is a `memcpy` call, once per line.
             Err(_) => u64::from_le_bytes(std::array::from_fn(|j| chunk.get(j).copied().unwrap_or(0))),
         };
-        let ascii = !x & HI;
-        let x = x & !HI;
-        let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
-        let lower = x | 0x2020_2020_2020_2020;
-        let letter = at_least(lower, b'a') & !at_least(lower, b'z' + 1);
-        let bytes = (digit | letter) & ascii;
+        // `| 0x20` folds capitals onto lower case (and maps no other byte into `a..=z`).
+        let bytes = in_range(x, b'0', b'9') | in_range(x | 0x2020_2020_2020_2020, b'a', b'z');
         let bits = ((bytes >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) & ((1u64 << chunk.len()) - 1);
         mask |= bits << (8 * k);
     }
