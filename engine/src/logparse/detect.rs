@@ -165,7 +165,8 @@ impl Dispatcher {
 
     fn any_line(&mut self, line: &str, no: usize, c: &mut Conversation) -> Option<Format> {
         let first = *line.as_bytes().first()?;
-        let known = |f| self.last == Some(f) || self.seen(f);
+        // `last` is always a format seen, so counting is the whole test.
+        let known = |f| self.seen(f);
         // Line-start markers first: they are cheap and unambiguous.
         let by_start = match first {
             b'<' | b' ' | b'*' | b'=' if line.len() >= 4 => transcripts::swaks(line, no, c, known(Format::Swaks)),

@@ -95,7 +95,6 @@ impl LogFacts {
         Some(self.rcpt_to.iter().any(|r| super::lex::domain_of(r).is_some_and(|d| d != from)))
     }
 
-    /// Keeps a reply unless the bounds say otherwise.
     /// Keeps `r` within the bounds; a reply past them is counted and handed
     /// back, so its buffers can be reused.
     pub fn keep_reply(&mut self, r: StagedReply) -> Option<StagedReply> {

@@ -190,9 +190,8 @@ fn server_payload(payload: &str, no: usize, c: &mut Conversation) {
 
 /// `Password command failed: 535 5.7.3 ...`: an echo of the reply, naming the command.
 fn error_summary(msg: &str, whole: &str, no: usize, c: &mut Conversation) {
-    if let Some((cmd, reply)) = msg
-        .split_once(" command failed: ")
-        .or_else(|| super::lex::split_once(msg, " not accepted from server: "))
+    if let Some((cmd, reply)) =
+        super::lex::split_once(msg, " command failed: ").or_else(|| super::lex::split_once(msg, " not accepted from server: "))
     {
         let stage = match cmd.trim() {
             "EHLO" | "HELO" => Some(Stage::Ehlo),
