@@ -298,3 +298,29 @@ fn spf_a_and_mx_terms_and_unevaluated_ptr() {
     // `+all` passes everything.
     assert_eq!(spf_facts("v=spf1 +all", "127.0.0.9")["spf_covers_ip"], true);
 }
+
+/// Every `a`/`mx` look-up counts against the SPF walk's query budget: a record
+/// that would take more queries than the budget leaves coverage unknown
+/// instead of "not covered" (and the run still ends).
+#[test]
+fn spf_a_and_mx_terms_stay_within_the_query_budget() {
+    // 12 `mx` terms, each one MX query plus three host look-ups: 48 queries.
+    let spf = format!("v=spf1 {}-all", "mx:m.test ".repeat(12));
+    let mut records = vec![txt("contoso.com", &spf)];
+    for host in ["h1.test", "h2.test", "h3.test"] {
+        records.push(StubRecord::Mx("m.test".into(), 10, host.into()));
+    }
+    let stub = DnsStub::start(records);
+    let mut a = probe_args(&stub);
+    a.extend(args(&[
+        "--domain",
+        "contoso.com",
+        "--public-ip",
+        "127.0.0.9",
+        "--endpoint",
+        "127.0.0.1:1",
+    ]));
+    let f = facts(&smtp_doctor(&a, None));
+    assert_eq!(f["spf_lookup_count"], 12);
+    assert!(f.get("spf_covers_ip").is_none(), "{}", f);
+}

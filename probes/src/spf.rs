@@ -166,6 +166,13 @@ pub async fn check(dns: &Dns, domain: &str, public_ip: Option<IpAddr>, m365: &[S
                             unevaluated = true;
                             continue;
                         }
+                        // Every query counts against the walk's budget; a term the
+                        // budget stops is not evaluated, so coverage stays unknown.
+                        if fetches >= MAX_FETCHES {
+                            rep.truncated = true;
+                            unevaluated = true;
+                            continue;
+                        }
                         let hosts = if name == "a" {
                             vec![target.clone()]
                         } else {
@@ -181,6 +188,7 @@ pub async fn check(dns: &Dns, domain: &str, public_ip: Option<IpAddr>, m365: &[S
                         for host in hosts {
                             if fetches >= MAX_FETCHES {
                                 rep.truncated = true;
+                                unevaluated = true;
                                 break;
                             }
                             fetches += 1;
