@@ -187,6 +187,16 @@ pub fn declared_paths() -> BTreeSet<String> {
     out
 }
 
+/// The `answers.*` facts a KB names: its questions' `fact:` under `answers`
+/// (the facts schema leaves that root to the KB). Lint checks rules against
+/// them, the input builder checks a user's answers.
+pub fn answer_paths(questions: &[crate::kb::load::Located<crate::kb::raw::RawQuestion>]) -> impl Iterator<Item = &str> {
+    questions
+        .iter()
+        .map(|q| q.value.fact.as_str())
+        .filter(|f| f.starts_with("answers."))
+}
+
 /// Roots whose children are open (any name is allowed under them).
 pub fn open_roots() -> Vec<String> {
     let schema: Value = serde_json::from_str(crate::embedded::schema("facts").unwrap_or("{}")).expect("facts schema is JSON");

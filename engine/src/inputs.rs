@@ -30,7 +30,7 @@ impl InputBuilder {
     /// A builder that also checks `answers.*` names against `kb`'s questions.
     pub fn for_kb(kb: &Kb) -> InputBuilder {
         InputBuilder {
-            answer_facts: Some(answer_facts(kb)),
+            answer_facts: Some(facts::answer_paths(&kb.questions).map(String::from).collect()),
             ..InputBuilder::default()
         }
     }
@@ -226,13 +226,4 @@ pub fn reply_fact(r: &reply::Reply, stage: &str, origin: &str, file: &str, line:
         "origin": origin,
         "source": { "file": file, "line": line },
     })
-}
-
-/// The `answers.*` facts `kb`'s questions set.
-pub fn answer_facts(kb: &Kb) -> Vec<String> {
-    kb.questions
-        .iter()
-        .map(|q| q.value.fact.clone())
-        .filter(|f| f.starts_with("answers."))
-        .collect()
 }

@@ -46,12 +46,7 @@ impl FactCatalog {
             .filter(|r| r.value.kind == RuleKind::Derive)
             .flat_map(|r| r.value.set.keys().cloned())
             .collect();
-        let answers = raw
-            .questions
-            .iter()
-            .map(|q| q.value.fact.clone())
-            .filter(|f| f.starts_with("answers."))
-            .collect();
+        let answers = crate::facts::answer_paths(&raw.questions).map(String::from).collect();
         FactCatalog {
             declared,
             parents,
