@@ -184,6 +184,14 @@ fn md_escape(s: &str) -> String {
 }
 
 /// Markdown for a ticket.
+/// A Markdown code fence that `text` cannot close: one backtick more than its
+/// longest run of backticks, three at the least. PowerShell escapes with a
+/// backtick, and a command filled with a user's value may hold any text.
+pub fn code_fence(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
 pub fn markdown(report: &Report, kb: &Kb) -> String {
     let tr = Translator::new(kb, &report.lang);
     let mut o = String::new();
@@ -265,7 +273,8 @@ pub fn markdown(report: &Report, kb: &Kb) -> String {
             }
             for c in &f.commands {
                 let lang = if c.shell == "sh" { "sh" } else { c.shell.as_str() };
-                let _ = writeln!(o, "\n```{}\n{}\n```", lang, c.run);
+                let fence = code_fence(&c.run);
+                let _ = writeln!(o, "\n{}{}\n{}\n{}", fence, lang, c.run, fence);
             }
             let _ = writeln!(o, "\n_{} {}_\n", tr.msg("report.for"), f.for_causes.join(", "));
         }
@@ -277,4 +286,17 @@ pub fn markdown(report: &Report, kb: &Kb) -> String {
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_fences_outlast_the_backticks_inside() {
+        assert_eq!(code_fence("Get-Mailbox x"), "```");
+        assert_eq!(code_fence("Write-Host `n"), "```");
+        assert_eq!(code_fence("a ``` b"), "````");
+        assert_eq!(code_fence("````"), "`````");
+    }
 }

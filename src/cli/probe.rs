@@ -200,8 +200,6 @@ fn markdown(text: &str, code: i32) -> String {
     } else {
         "Some step failed, or the address is listed: details below."
     };
-    // A fence longer than any run of backticks in the text.
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest.max(2) + 1);
+    let fence = smtp_doctor_engine::render::code_fence(text);
     format!("## smtp-doctor probe\n\n{}\n\n{}text\n{}{}\n", verdict, fence, text, fence)
 }
